@@ -16,7 +16,9 @@ from typing import Any
 from .errors import TallyError
 
 # Modules that register loaders. Add a module here when it registers new extensions.
-LOADER_MODULES: list[str] = []
+LOADER_MODULES: list[str] = [
+    "tally.blt",
+]
 
 _LOADERS: dict[str, Callable[[Path], Loaded]] = {}
 _loaded = False

@@ -15,7 +15,9 @@ from .errors import TallyError
 from .result import Result
 
 # Modules that define methods. Add a module here when it registers new method ids.
-METHOD_MODULES: list[str] = []
+METHOD_MODULES: list[str] = [
+    "tally.stvrules.scotland",
+]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}
 _loaded = False

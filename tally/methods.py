@@ -17,6 +17,8 @@ from .result import Result
 # Modules that define methods. Add a module here when it registers new method ids.
 METHOD_MODULES: list[str] = [
     "tally.stvrules.scotland",
+    "tally.stvrules.wigm",
+    "tally.stvrules.cfer",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

@@ -40,6 +40,7 @@ class Arithmetic:
             self.guard = None
             self.display = 12 if display is None else display
             self.exact = True
+            self.geps = 0
             self.epsilon = Fraction(0)
             self.one = Fraction(1)
             return

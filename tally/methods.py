@@ -19,6 +19,7 @@ METHOD_MODULES: list[str] = [
     "tally.stvrules.scotland",
     "tally.stvrules.wigm",
     "tally.stvrules.cfer",
+    "tally.stvrules.meek",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

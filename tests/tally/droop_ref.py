@@ -15,7 +15,7 @@ def _state(cs: dict) -> str:
 
 
 def droop_actions(path: Path) -> tuple[dict, list[tuple]]:
-    """(header, actions): each action is (round, tag, msg, {cid: (state, vote)}, extra totals)."""
+    """(header, actions): each action is (round, tag, msg, {cid: (state, vote)}, non-transferable, quota)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     out = []
     for a in data["actions"]:
@@ -26,7 +26,7 @@ def droop_actions(path: Path) -> tuple[dict, list[tuple]]:
             for cid, cs in a.get("cstate", {}).items()
             if cs["state"] != "withdrawn"
         }
-        out.append((a["round"], a["tag"], a["msg"], cstate, a.get("nt_votes")))
+        out.append((a["round"], a["tag"], a["msg"], cstate, a.get("nt_votes"), a.get("quota")))
     return data, out
 
 
@@ -41,5 +41,5 @@ def our_actions(result) -> list[tuple]:
             for i, n in enumerate(names)
             if a["state"][n] != "withdrawn"
         }
-        out.append((a["round"], a["action"], a["msg"], cstate, a.get("nt_votes")))
+        out.append((a["round"], a["action"], a["msg"], cstate, a.get("nt_votes"), a.get("quota")))
     return out

@@ -38,5 +38,10 @@ def methods_cmd() -> None:
         click.echo(name)
 
 
+from .count_command import count_cmd  # noqa: E402
+
+cli.add_command(count_cmd)
+
+
 def main() -> None:
     cli(prog_name="tally")

@@ -18,6 +18,7 @@ from .errors import TallyError
 # Modules that register loaders. Add a module here when it registers new extensions.
 LOADER_MODULES: list[str] = [
     "tally.blt",
+    "tally.plain_csv",
 ]
 
 _LOADERS: dict[str, Callable[[Path], Loaded]] = {}

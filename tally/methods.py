@@ -20,6 +20,8 @@ METHOD_MODULES: list[str] = [
     "tally.stvrules.wigm",
     "tally.stvrules.cfer",
     "tally.stvrules.meek",
+    "tally.irv",
+    "tally.stv",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

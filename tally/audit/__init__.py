@@ -1,0 +1,46 @@
+"""Certification and audit: canonical ballot records, receipts, manifests, signatures, audit packages.
+
+The web app and the CLI call these; nothing here imports web or database code. See README.md
+"Audit packages and receipts" for the formats and what they prove.
+"""
+
+from .config import AuditConfig
+from .manifest import build_manifest, check_receipt_proof, manifest_bytes, receipt_proof, record_proof
+from .receipts import change_key, check_change_key, check_receipt, compute_receipt, draw_secret, parse_secret
+from .records import (
+    BallotRecord,
+    ballots_from_records,
+    canonical_ballot,
+    make_records,
+    read_records,
+    records_from_ranked,
+    write_records,
+)
+from .signing import fingerprint, generate_key, load_or_create_key, load_private_key, public_key_pem
+
+__all__ = [
+    "AuditConfig",
+    "BallotRecord",
+    "ballots_from_records",
+    "build_manifest",
+    "canonical_ballot",
+    "change_key",
+    "check_change_key",
+    "check_receipt",
+    "check_receipt_proof",
+    "compute_receipt",
+    "draw_secret",
+    "fingerprint",
+    "generate_key",
+    "load_or_create_key",
+    "load_private_key",
+    "make_records",
+    "manifest_bytes",
+    "parse_secret",
+    "public_key_pem",
+    "read_records",
+    "receipt_proof",
+    "record_proof",
+    "records_from_ranked",
+    "write_records",
+]

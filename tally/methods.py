@@ -22,6 +22,8 @@ METHOD_MODULES: list[str] = [
     "tally.stvrules.meek",
     "tally.irv",
     "tally.stv",
+    "tally.stvrules.mpls",
+    "tally.stvrules.qpq",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

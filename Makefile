@@ -2,7 +2,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint bench clean
 
@@ -10,23 +11,27 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
+$(APP_STAMP): pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
 
-run: $(STAMP)
+# peers (pyrankvote, pref_voting, abcvoting, pabutools, votekit) are installed for the differential tests.
+$(TEST_STAMP): pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench,peers]'
+	touch $@
+
+run: $(APP_STAMP)
 	$(BIN)/flask --app consult demo
 	$(BIN)/flask --app consult run --host 127.0.0.1 --port 5000
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) lint
+test: $(TEST_STAMP) lint
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench,peers]'
+bench: $(TEST_STAMP)
 	$(BIN)/pytest benchmarks -q --benchmark-only -p no:cacheprovider
 
 clean:

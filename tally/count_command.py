@@ -32,8 +32,15 @@ def _option_value(text: str) -> Any:
 @click.option("--seed", help="Tie-break seed, declared before the count.")
 @click.option("--decimal-places", type=int, help="Fixed-point decimals for fractional transfers.")
 @click.option("--option", "-o", "extra", multiple=True, metavar="KEY=VALUE", help="Any other rule option.")
+@click.option(
+    "--arithmetic", type=click.Choice(["fixed", "guarded", "rational"]), help="STV rules: arithmetic."
+)
+@click.option("--precision", type=int, help="STV rules: decimal places (fixed, guarded).")
+@click.option("--guard", type=int, help="STV rules: guard digits (guarded).")
+@click.option("--omega", type=int, help="Meek/Warren: stop iterating when the surplus is below 10^-omega.")
+@click.option("--display", type=int, help="STV rules: decimal places printed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the canonical JSON result.")
-def count_cmd(file, method, seats, seed, decimal_places, extra, as_json) -> None:
+def count_cmd(file, method, seats, seed, decimal_places, extra, as_json, **stv) -> None:
     """Count the ballots in FILE (.csv: one ballot per row, names in rank order)."""
     from . import formats
     from .methods import count
@@ -54,6 +61,10 @@ def count_cmd(file, method, seats, seed, decimal_places, extra, as_json) -> None
         raise TallyError("no --method given and the file declares none", file=file)
     if seats is None:
         seats = loaded.seats if loaded.seats is not None else 1
+    from .stvrules.variants import split_method  # droop names: meek-prf-o6-fixed-p9-d9
+
+    method, stv_options = split_method(method, **stv)
+    options.update(stv_options)
     result = count(loaded.ballots, method=method, seats=seats, **options)
     if as_json:
         click.echo(result.to_json())
@@ -64,6 +75,10 @@ def count_cmd(file, method, seats, seed, decimal_places, extra, as_json) -> None
 def render_text(result) -> str:
     """A readable round-by-round table (candidates down, rounds across) and the winners."""
     d = result.to_dict()
+    from .stvrules.report import is_stv_record, render
+
+    if is_stv_record(d):
+        return render(d)
     lines = [f"method: {d['method']}  seats: {d['options'].get('seats', '')}"]
     rounds = d.get("rounds") or []
     if rounds and all(isinstance(r, dict) and isinstance(r.get("tally"), dict) for r in rounds):

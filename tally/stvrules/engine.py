@@ -60,7 +60,7 @@ class Count:
         if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
             raise TallyError(f"seats must be a whole number >= 1, got {seats!r}")
         self.method = method
-        self.options = options
+        self.options = {**options, "seats": seats}
         self.A = arith
         self.names = list(ballots.candidates.names)
         n = len(self.names)
@@ -181,7 +181,7 @@ class Count:
                 "purpose": purpose,
                 "tied": [self.names[c] for c in self.by_tie_order(tied)],
                 "rule": label,
-                "chosen": self.names[chosen],
+                "selected": self.names[chosen],
             }
         )
 

@@ -64,3 +64,17 @@ def is_variant(name: str) -> bool:
     except TallyError:
         return False
     return bool(opts)
+
+
+def split_method(method: str, **flags: Any) -> tuple[str, dict[str, Any]]:
+    """The method id and STV options for ``tally count``: a droop variant name is split into its rule and
+    options, then explicit flags (``arithmetic``, ``precision``, ``guard``, ``omega``, ``display``; ``None``
+    when not given) are added. A flag that contradicts the variant name is an error. Other method ids
+    pass through unchanged with the flags that were given."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    rule, opts = parse_variant(method) if is_variant(method) else (method, {})
+    for key, value in given.items():
+        if key in opts and opts[key] != value:
+            raise TallyError(f"--{key} {value} contradicts the method name {method!r} ({key} {opts[key]})")
+        opts[key] = value
+    return rule, opts

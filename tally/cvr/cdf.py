@@ -1,0 +1,219 @@
+"""NIST SP 1500-103 Common Data Format cast-vote records, JSON (``.json``) or XML (``.xml``).
+
+Both forms are read as RCTab 2.0 reads them:
+- the contest is the ``Election/Contest`` whose ``Name`` equals the source's ``contestId``; its
+  ``ContestSelection`` entries map a selection id to its first ``CandidateIds`` entry, whose candidate
+  ``Name`` is the CVR string (a name equal to the source's ``overvoteLabel`` is the overvote token); a
+  selection with ``IsWriteIn`` true is the UWI pseudo-candidate, and so is a selection position holding
+  a ``CVRWriteIn`` (from that position on);
+- a CVR's current snapshot is the ``CVRSnapshot`` whose id is ``CurrentSnapshotId``, and its
+  ``CVRContest`` with the contest's id holds the marks;
+- the rank sits on ``CVRContestSelection.Rank`` or, if absent there, on each ``SelectionPosition.Rank``;
+  positions with ``HasIndication`` = no or ``IsAllocable`` = no are skipped;
+- XML only: a selection with ``Status`` = needs-adjudication is skipped, and a CVR without the contest
+  (or without a current snapshot) is skipped; in JSON every CVR must have it;
+- a rank above ``maxRankingsAllowed`` or a candidate the config does not know is an error.
+
+Ids: ``record_id`` is ``<file name>(<n>)`` with n counting the CVRs read from the file (1-based);
+``supplied_id`` is ``BallotPrePrintedId`` (JSON) or ``UniqueId`` (XML); ``precinct`` is the ``Name`` of
+the ``GpUnit`` named by ``BallotStyleUnitId`` (an unknown unit is an error in XML and no precinct in
+JSON, as in RCTab).
+
+Deviations, on purpose: ``IsWriteIn`` is accepted as JSON ``true`` as well as the string ``"true"``
+(RCTab only honours the string); an XML position without ``IsAllocable`` counts as allocable (RCTab fails
+with an internal error).
+
+Both forms stream: JSON through ``_jsonstream`` (two passes, the first skipping the ``CVR`` array), XML
+through a hardened ``iterparse`` (two passes, since ``Election`` may follow the CVRs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
+from ._guard import check_rankings, fail
+from ._jsonstream import decode_member, decoders, members
+
+NEEDS_ADJUDICATION = "needs-adjudication"
+
+
+def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
+    path = source.file_path
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return _read_json(source, config)
+    if suffix == ".xml":
+        from ._cdf_xml import read_xml
+
+        return read_xml(source, config)
+    raise fail(path, "a CDF file must end in .json or .xml")
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+class _Candidate(msgspec.Struct):
+    id: str = msgspec.field(name="@id")
+    Name: str = ""
+
+
+class _Selection(msgspec.Struct):
+    id: str = msgspec.field(name="@id")
+    CandidateIds: list[str] | None = None
+    IsWriteIn: bool | str | None = None
+
+
+class _Contest(msgspec.Struct):
+    id: str = msgspec.field(name="@id")
+    Name: str | None = None
+    ContestSelection: list[_Selection] = []
+
+
+class _Election(msgspec.Struct):
+    Candidate: list[_Candidate] = []
+    Contest: list[_Contest] = []
+
+
+class _GpUnit(msgspec.Struct):
+    id: str = msgspec.field(name="@id")
+    Name: str | None = None
+
+
+class _Position(msgspec.Struct, gc=False):
+    Rank: int | None = None
+    HasIndication: str | None = None
+    IsAllocable: str | None = None
+    CVRWriteIn: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _CvrSelection(msgspec.Struct, gc=False):
+    ContestSelectionId: str
+    Rank: int | msgspec.UnsetType = msgspec.UNSET
+    SelectionPosition: list[_Position] = []
+
+
+class _CvrContest(msgspec.Struct, gc=False):
+    ContestId: str
+    CVRContestSelection: list[_CvrSelection] = []
+
+
+class _Snapshot(msgspec.Struct, gc=False):
+    id: str = msgspec.field(name="@id")
+    CVRContest: list[_CvrContest] | None = None
+
+
+class _Cvr(msgspec.Struct, gc=False):
+    CurrentSnapshotId: str
+    CVRSnapshot: list[_Snapshot]
+    BallotPrePrintedId: str | None = None
+    BallotStyleUnitId: str | None = None
+
+
+def _is_true(value) -> bool:
+    return value is True or value == "true"
+
+
+def _read_json(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
+    path = source.file_path
+    skip = decoders(msgspec.Raw)
+    elections: list[_Election] = []
+    gp_units: list[_GpUnit] | None = None
+    for key, first, value in members(path, {"CVR": skip}):
+        if first is not None:
+            continue
+        if key == "Election":
+            elections = decode_member(path, key, value, list[_Election])
+        elif key == "GpUnit":
+            gp_units = decode_member(path, key, value, list[_GpUnit])
+    if gp_units is None:
+        raise fail(path, "CDF report has no GpUnit")
+
+    candidates: dict[str, str] = {}
+    contest: _Contest | None = None
+    for election in elections:
+        for cand in election.Candidate:
+            if cand.id in candidates:
+                raise fail(path, f"Candidate {cand.id!r} appears multiple times")
+            candidates[cand.id] = cand.Name
+        for c in election.Contest:
+            if c.Name == source.contest_id:
+                contest = c
+                break
+    if contest is None:
+        raise fail(path, f"contest {source.contest_id!r} from the config is not in the CDF file")
+    selections: dict[str, str] = {}
+    for sel in contest.ContestSelection:
+        if sel.id in selections:
+            raise fail(path, f"ContestSelection {sel.id!r} appears multiple times")
+        if _is_true(sel.IsWriteIn):
+            selections[sel.id] = UWI
+            continue
+        if not sel.CandidateIds:
+            raise fail(path, f"ContestSelection {sel.id!r} has no CandidateIds")
+        name = candidates.get(sel.CandidateIds[0])
+        if name is None:
+            raise fail(path, f"candidate {sel.CandidateIds[0]!r} of selection {sel.id!r} is not in the file")
+        if source.overvote_label and name == source.overvote_label:
+            name = OVERVOTE
+        selections[sel.id] = name
+    units: dict[str, str | None] = {}
+    for unit in gp_units:
+        if unit.id in units:
+            raise fail(path, f"GpUnit {unit.id!r} appears multiple times")
+        units[unit.id] = unit.Name
+    return _json_records(source, config, contest.id, selections, units)
+
+
+def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr]:
+    path = source.file_path
+    file_name = path.name
+    cvr_decoders = decoders(_Cvr)
+    index = 0
+    for _key, first, batch in members(path, {"CVR": cvr_decoders}):
+        if first is None:
+            continue
+        for offset, cvr in enumerate(batch):
+            index += 1
+            where = f"CVR[{first + offset}]"
+            snap = next((s for s in cvr.CVRSnapshot if s.id == cvr.CurrentSnapshotId), None)
+            if snap is None:
+                raise fail(path, f"current snapshot {cvr.CurrentSnapshotId!r} not found", where)
+            if snap.CVRContest is None:
+                raise fail(path, "current snapshot has no CVRContest", where)
+            contest = next((c for c in snap.CVRContest if c.ContestId == contest_id), None)
+            if contest is None:
+                raise fail(path, f"CVR has no CVRContest for contest {contest_id!r}", where)
+            pairs: list[tuple[int, str]] = []
+            for sel in contest.CVRContestSelection:
+                name = selections.get(sel.ContestSelectionId)
+                if name is None:
+                    raise fail(path, f"ContestSelection {sel.ContestSelectionId!r} not found", where)
+                if sel.Rank is not msgspec.UNSET:
+                    pairs.append((_rank(sel.Rank, path, where), name))
+                    continue
+                for pos in sel.SelectionPosition:
+                    if pos.CVRWriteIn is not msgspec.UNSET:
+                        name = UWI
+                    if pos.HasIndication == "no" or pos.IsAllocable == "no":
+                        continue
+                    if pos.Rank is None:
+                        raise fail(path, "selection position has no Rank", where)
+                    pairs.append((_rank(pos.Rank, path, where), name))
+            precinct = units.get(cvr.BallotStyleUnitId) if cvr.BallotStyleUnitId is not None else None
+            yield Cvr(
+                rankings=check_rankings(pairs, config, path, where),
+                source=source,
+                record_id=f"{file_name}({index})",
+                supplied_id=cvr.BallotPrePrintedId or "",
+                precinct=precinct or "",
+            )
+
+
+def _rank(value, path: Path, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
+        raise fail(path, f"rank {value!r} is not a valid rank", where)
+    return value

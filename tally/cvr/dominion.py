@@ -1,0 +1,223 @@
+"""Dominion JSON CVR export (a folder), read as RCTab 2.0 reads it.
+
+Files: ``CvrExport.json``, or else every ``CvrExport_<n>.json`` sorted by path; ``ContestManifest.json``,
+``CandidateManifest.json`` and ``PrecinctPortionManifest.json`` are required, ``PrecinctManifest.json`` is
+used when present (older exports have none).
+
+Per session (streamed, never the whole file in memory):
+- the ``Original`` record is used when ``IsCurrent`` is true, else the ``Modified`` one; a session whose
+  original is not current and that has no modified record is skipped;
+- contests are read from every card (``Cards[].Contests``) or from ``Contests`` directly; each contest
+  entry whose ``Id`` is the source's ``contestId`` is one CVR, unless it carries outstack condition 7;
+- marks with ``IsAmbiguous`` are skipped; ``CandidateId`` (as text) is the CVR string, the source's
+  ``undeclaredWriteInLabel`` becomes the UWI pseudo-candidate; a candidate id that the manifest does not
+  list for the contest, or that the config does not know, is an error;
+- a rank above ``maxRankingsAllowed`` or above the contest's ``NumOfRanks`` (when that is > 0) is an error.
+
+Ids as RCTab fills them: tabulator = ``TabulatorId``, batch = ``BatchId``, supplied id = ``RecordId``,
+precinct = the ``PrecinctManifest`` description of ``PrecinctId`` (empty when absent), precinct portion =
+the ``PrecinctPortionManifest`` description of ``PrecinctPortionId``; RCTab computes no id of its own for
+Dominion records, so ``record_id`` is empty. ``extra`` holds ``contest_id`` and ``ballot_type_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from ..errors import CvrError
+from ..rctab.model import UWI, ContestConfig, Cvr, CvrSource
+from ._guard import MAX_RANK, check_dir, check_file, fail, sorted_files
+from ._jsonstream import decoders, members
+
+OUTSTACK_SKIP = 7
+MANIFEST_LIMIT = 256 * 1024**2
+
+Id = int | str
+
+
+class Mark(msgspec.Struct, gc=False):
+    CandidateId: Id
+    Rank: int
+    IsAmbiguous: bool = False
+
+
+class Contest(msgspec.Struct, gc=False):
+    Id: Id
+    Marks: list[Mark] = []
+    OutstackConditionIds: list[int] = []
+
+
+class Card(msgspec.Struct, gc=False):
+    Contests: list[Contest] = []
+
+
+class Record(msgspec.Struct, gc=False):
+    IsCurrent: bool = True
+    PrecinctPortionId: int | None = None
+    PrecinctId: int | None = None
+    BallotTypeId: Id | None = None
+    Cards: list[Card] | None = None
+    Contests: list[Contest] | None = None
+
+
+class Session(msgspec.Struct, gc=False):
+    TabulatorId: Id
+    BatchId: Id
+    RecordId: int
+    Original: Record
+    Modified: Record | None = None
+
+
+class _Item(msgspec.Struct):
+    Id: Id
+    Description: str = ""
+    ContestId: Id | None = None
+    NumOfRanks: int | None = None
+
+
+class _Manifest(msgspec.Struct):
+    List: list[_Item]
+
+
+def _manifest(folder: Path, name: str, required: bool = True) -> list[_Item] | None:
+    path = folder / name
+    if not path.exists():
+        if required:
+            raise fail(path, f"Dominion export is missing {name}")
+        return None
+    check_file(path, MANIFEST_LIMIT)
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=_Manifest).List
+    except msgspec.DecodeError as err:
+        raise fail(path, f"invalid Dominion manifest ({err})") from None
+    except OSError as err:
+        raise fail(path, f"cannot read manifest ({err.strerror or err})") from None
+
+
+def cvr_files(folder: Path) -> list[Path]:
+    """``CvrExport.json``, or the numbered ``CvrExport_<n>.json`` files sorted by path."""
+    check_dir(folder)
+    single = folder / "CvrExport.json"
+    if single.exists():
+        return [single]
+    files = [p for p in sorted_files(folder, "CvrExport_*.json") if p.stem.partition("_")[2].isdigit()]
+    if not files:
+        raise fail(folder, "Dominion export has neither CvrExport.json nor CvrExport_<n>.json")
+    return files
+
+
+def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
+    folder = source.file_path
+    files = cvr_files(folder)
+    contest_id = source.contest_id
+    contests = {str(c.Id): c for c in _manifest(folder, "ContestManifest.json")}
+    if contest_id not in contests:
+        raise fail(folder / "ContestManifest.json", f"contest {contest_id!r} is not in the contest manifest")
+    num_ranks = contests[contest_id].NumOfRanks or None
+    codes = {str(c.Id) for c in _manifest(folder, "CandidateManifest.json") if str(c.ContestId) == contest_id}
+    portions = {c.Id: c.Description for c in _manifest(folder, "PrecinctPortionManifest.json")}
+    precinct_items = _manifest(folder, "PrecinctManifest.json", required=False)
+    precincts = None if precinct_items is None else {c.Id: c.Description for c in precinct_items}
+
+    limit = config.rules.max_rankings
+    uwi_label = source.undeclared_write_in_label
+    name_for = config.name_for
+    code_text: dict[Id, str] = {}
+    known: dict[tuple, tuple] = {}  # validated rankings, interned
+
+    def code_of(candidate: Id, where: Path, record: str) -> str:
+        text = code_text.get(candidate)
+        if text is None:
+            if isinstance(candidate, bool):
+                raise fail(where, f"CandidateId {candidate!r} is not an id", record)
+            raw = str(candidate)
+            if raw not in codes:
+                raise fail(where, f"candidate id {raw!r} is not listed for contest {contest_id!r}", record)
+            text = UWI if uwi_label and raw == uwi_label else raw
+            if name_for(text) is None:
+                raise fail(where, f"unrecognized candidate {raw!r}", record)
+            code_text[candidate] = text
+        return text
+
+    one, many = decoders(Session)
+    count = 0
+    for path in files:
+        for _key, first, sessions in members(path, {"Sessions": (one, many)}):
+            if first is None:
+                continue
+            for offset, session in enumerate(sessions):
+                data = session.Original
+                if not data.IsCurrent:
+                    data = session.Modified
+                    if data is None:
+                        continue
+                where = f"Sessions[{first + offset}] (RecordId {session.RecordId})"
+                cards = data.Cards
+                contest_lists = [c.Contests for c in cards] if cards is not None else [data.Contests or []]
+                for contest_list in contest_lists:
+                    for contest in contest_list:
+                        cid = contest.Id
+                        if (cid if type(cid) is str else str(cid)) != contest_id:
+                            continue
+                        if OUTSTACK_SKIP in contest.OutstackConditionIds:
+                            continue
+                        pairs = []
+                        for mark in contest.Marks:
+                            if mark.IsAmbiguous:
+                                continue
+                            pairs.append((mark.Rank, code_of(mark.CandidateId, path, where)))
+                        key = tuple(pairs)
+                        rankings = known.get(key)
+                        if rankings is None:
+                            rankings = _validate(pairs, limit, num_ranks, path, where)
+                            if len(known) < 1_000_000:
+                                known[key] = rankings
+                        yield Cvr(
+                            rankings=rankings,
+                            source=source,
+                            supplied_id=str(session.RecordId),
+                            tabulator_id=str(session.TabulatorId),
+                            batch_id=str(session.BatchId),
+                            precinct=_lookup(precincts, data.PrecinctId, "PrecinctId", path, where),
+                            precinct_portion=_lookup(
+                                portions, data.PrecinctPortionId, "PrecinctPortionId", path, where
+                            ),
+                            extra={"contest_id": contest_id, "ballot_type_id": _text(data.BallotTypeId)},
+                        )
+                        count += 1
+    if count == 0:
+        raise fail(folder, f"no cast vote records found for contest {contest_id!r}")
+
+
+def _validate(pairs, limit, num_ranks, path, where) -> tuple:
+    for rank, _ in pairs:
+        if not 1 <= rank <= MAX_RANK:
+            raise fail(path, f"rank {rank} is out of range", where)
+        if limit is not None and rank > limit:
+            raise fail(path, f"rank {rank} exceeds maxRankingsAllowed ({limit})", where)
+        if num_ranks is not None and rank > num_ranks:
+            raise fail(path, f"rank {rank} exceeds the contest's NumOfRanks ({num_ranks})", where)
+    pairs.sort(key=_first)
+    return tuple(pairs)
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _lookup(table: dict | None, key: int | None, what: str, path: Path, where: str) -> str:
+    if key is None:
+        return ""
+    if table is None or key not in table:
+        raise fail(path, f"{what} {key} is not in the manifest", where)
+    return table[key]
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+__all__ = ["read", "cvr_files", "CvrError"]

@@ -20,6 +20,7 @@ PROVIDERS = {
     "dominion": "dominion",
     "clearBallot": "clear_ballot",
     "hart": "hart",
+    "rctabCsv": "rctab_csv",  # RCTab's own CVR CSV (rctab_cvr.csv), as written by `tally convert`
 }
 
 

@@ -226,3 +226,23 @@ def reading(path: Path, record: str | int | None = None):
         raise fail(path, f"file is not valid UTF-8 ({err.reason} at byte {err.start})", record) from None
     except OSError as err:
         raise fail(path, f"cannot read CVR file ({err.strerror or err})", record) from None
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+
+
+def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, cells)`` of a CSV file (RFC 4180 quoting), with read and format errors as CvrError."""
+    import csv
+
+    handle = open_text(path)
+    try:
+        with handle, reading(path):
+            reader = csv.reader(handle, strict=True)
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except csv.Error as err:
+                raise fail(path, f"malformed CSV ({err})", f"line {reader.line_num}") from None
+    finally:
+        handle.close()

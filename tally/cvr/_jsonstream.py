@@ -79,7 +79,8 @@ class _Stream:
     def expect(self, char: bytes, where: str) -> None:
         if self.peek(where) != char[0]:
             got = chr(self.buf[self.pos])
-            raise self.error(f"malformed JSON at byte {self.base + self.pos}: expected {char.decode()!r}, got {got!r} (in {where})")
+            at = self.base + self.pos
+            raise self.error(f"bad JSON at byte {at}: expected {char.decode()!r}, got {got!r} ({where})")
         self.pos += 1
 
     # -- one value ------------------------------------------------------------------------------
@@ -161,7 +162,8 @@ class _Stream:
                 return
             if need_comma:
                 if c != 44:
-                    raise self.error(f"malformed JSON: expected ',' or ']' after element", f"{key}[{index - 1}]")
+                    where = f"{key}[{index - 1}]"
+                    raise self.error("malformed JSON: expected ',' or ']' after element", where)
                 self.pos += 1
                 c = self.peek(key)
             if c == 123 and self.base + self.pos >= slow_until:

@@ -42,6 +42,10 @@ from .count_command import count_cmd  # noqa: E402
 
 cli.add_command(count_cmd)
 
+from .cvr.convert import convert_cmd  # noqa: E402
+
+cli.add_command(convert_cmd)
+
 
 def main() -> None:
     cli(prog_name="tally")

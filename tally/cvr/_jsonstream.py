@@ -37,10 +37,10 @@ _WS = b" \t\r\n"
 
 
 class _Stream:
-    def __init__(self, path: Path, handle, chunk: int = CHUNK):
+    def __init__(self, path: Path, handle, chunk: int | None = None):
         self.path = path
         self.f = handle
-        self.chunk = chunk
+        self.chunk = chunk or CHUNK
         self.buf = b""
         self.pos = 0
         self.base = 0  # file offset of buf[0]

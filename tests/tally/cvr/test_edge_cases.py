@@ -9,6 +9,7 @@ import pytest
 
 from tally.cvr import read_source
 from tally.cvr._guard import check_zip
+from tally.cvr.rctab_csv import FIXED
 from tally.errors import CvrError
 from tally.rctab.model import OVERVOTE, UWI
 
@@ -106,7 +107,8 @@ def test_cdf_xml_missing_required_fields_is_error(tmp_path):
         read(config_for(path, "cdf", b.NAMES, contestId="Mayor"))
 
 
-BILLION_LAUGHS = """<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+BILLION_LAUGHS = """<!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>"""
 XXE = '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
@@ -239,7 +241,7 @@ def test_generic_csv_ragged_row_and_bad_rank(tmp_path):
 
 def test_rctab_csv_reads_names_overvotes_and_ids(tmp_path):
     path = tmp_path / "r.csv"
-    head = "Source Filepath,CVR Provider,Contest Id,RCTab CVR Id,Tabulator Id,Batch Id,Vendor Id,Precinct,Precinct Portion"
+    head = ",".join(FIXED)
     path.write_text(
         head + ",Rank 1,Rank 2,Rank 3\na.json,cdf,,a.json(1),t,b,v,p,pp,Alice|Bob,undervote,overvote\n"
     )

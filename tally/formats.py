@@ -18,6 +18,7 @@ from .errors import TallyError
 # Modules that register loaders. Add a module here when it registers new extensions.
 LOADER_MODULES: list[str] = [
     "tally.blt",
+    "tally.preflib",
     "tally.plain_csv",
 ]
 

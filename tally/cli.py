@@ -46,6 +46,11 @@ from .cvr.convert import convert_cmd  # noqa: E402
 
 cli.add_command(convert_cmd)
 
+from .audit.command import certify_cmd, verify_cmd  # noqa: E402
+
+cli.add_command(verify_cmd)
+cli.add_command(certify_cmd)
+
 
 def main() -> None:
     cli(prog_name="tally")

@@ -4,6 +4,7 @@ The web app and the CLI call these; nothing here imports web or database code. S
 "Audit packages and receipts" for the formats and what they prove.
 """
 
+from .certify import Certification, certify, count_records
 from .config import AuditConfig
 from .manifest import build_manifest, check_receipt_proof, manifest_bytes, receipt_proof, record_proof
 from .receipts import change_key, check_change_key, check_receipt, compute_receipt, draw_secret, parse_secret
@@ -17,8 +18,14 @@ from .records import (
     write_records,
 )
 from .signing import fingerprint, generate_key, load_or_create_key, load_private_key, public_key_pem
+from .verify import Report, verify_package
 
 __all__ = [
+    "Certification",
+    "Report",
+    "certify",
+    "count_records",
+    "verify_package",
     "AuditConfig",
     "BallotRecord",
     "ballots_from_records",

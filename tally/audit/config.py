@@ -8,7 +8,8 @@
      "method": "<tally method id>",        # as tally.count(method=...) takes it
      "seats": <int >= 0>,
      "options": {<method option>: <value>, ...},   # passed to tally.count as keywords
-     "seed": "<tie-break seed>" | null,    # passed to tally.count as seed=... when not null
+     "seed": "<tie-break seed>" | null,    # when not null, tally.count gets seed=<seed> and
+                                           # contest_id=<contest> (unless options name a contest_id)
      "candidates": ["<id>", ...],          # candidate / option / project ids, in ballot-set order
      "ballot_rules": {...}}                # ballot constraints (costs, budget, credits); {} when none
 
@@ -76,6 +77,8 @@ class AuditConfig:
             elif len(set(cands)) != len(cands):
                 dup = next(c for c in cands if cands.count(c) > 1)
                 errors.append(f"candidate id {dup!r} appears twice")
+        if isinstance(self.options, dict) and "seed" in self.options:
+            errors.append("the tie-break seed goes in the 'seed' field, not in options")
         for name in ("options", "ballot_rules"):
             value = getattr(self, name)
             if not isinstance(value, dict):
@@ -108,10 +111,12 @@ class AuditConfig:
         return hashlib.sha256(self.to_json_bytes()).hexdigest()
 
     def count_options(self) -> dict[str, Any]:
-        """Keyword options for ``tally.count`` (``seed`` added when declared)."""
+        """Keyword options for ``tally.count``: ``options``, plus ``seed`` and ``contest_id`` (the native
+        tie-break's inputs) when a seed is declared."""
         opts = dict(self.options)
         if self.seed is not None:
             opts["seed"] = self.seed
+            opts.setdefault("contest_id", self.contest)
         return opts
 
     @classmethod

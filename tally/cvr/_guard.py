@@ -151,7 +151,7 @@ def iterparse_xml(path: Path, events: tuple[str, ...] = ("start", "end")) -> Ite
         raise fail(path, f"unsafe XML refused ({type(err).__name__})") from None
     except ParseError as err:
         raise fail(path, f"malformed XML ({err})") from None
-    except (OSError, UnicodeError, ValueError) as err:
+    except (OSError, UnicodeError, ValueError, LookupError) as err:
         raise fail(path, f"cannot read XML ({err})") from None
 
 

@@ -181,7 +181,7 @@ class _Stream:
             raw = self.take_value(f"{key}[{index}]")
             try:
                 item = decode_one(raw)
-            except msgspec.DecodeError as err:
+            except (msgspec.DecodeError, ValueError) as err:
                 raise self.error(f"invalid CVR record ({err})", f"{key}[{index}]") from None
             yield index, [item]
             index += 1
@@ -220,7 +220,7 @@ class _Stream:
                 continue
             try:
                 items = decode_many(b"[" + buf[start : k + 1] + b"]")
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, ValueError):
                 return self.base + j
             self.pos = j
             return items
@@ -257,7 +257,7 @@ def members(
                     raise s.error(f"malformed JSON at byte {s.base + s.pos}: expected a member name")
                 try:
                     key = msgspec.json.decode(s.take_value("member name"), type=str)
-                except msgspec.DecodeError as err:
+                except (msgspec.DecodeError, ValueError) as err:
                     raise s.error(f"malformed JSON member name ({err})") from None
                 s.expect(b":", key)
                 if key in arrays:
@@ -288,5 +288,5 @@ def decode_member(path: Path, key: str, raw: bytes, item_type: Any) -> Any:
     """Decode one plain member's raw bytes as ``item_type``; a ``CvrError`` naming the member if wrong."""
     try:
         return msgspec.json.decode(raw, type=item_type)
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, ValueError) as err:
         raise fail(path, f"invalid {key!r} ({err})") from None

@@ -79,3 +79,32 @@ def test_methods_without_rctab_counterpart_export_nothing():
     assert export(cfg("meek"), []) == {}
     with pytest.raises(TallyError, match="no RCTab counterpart"):
         rctab_config(cfg("meek"), [])
+
+
+def test_exported_cdf_reads_back_through_the_cdf_reader(tmp_path):
+    from tally.cvr import read_source
+    from tally.rctab.model import OVERVOTE
+
+    from ..cvr.rctab_config import load
+
+    config = cfg()
+    ballots = {
+        "b1": ["bob", None, "alice"],
+        "b2": [["alice", "carol"], "bob"],
+        "b3": [[]],
+        "b4": [],
+        "b5": ["carol"],
+    }
+    records = make_records(config, ballots.items())
+    for name, data in export(config, records).items():
+        (tmp_path / name.removeprefix("rctab/")).write_bytes(data)
+    contest = load(tmp_path / "config.json")
+    (source,) = contest.sources
+    got = {cvr.supplied_id: cvr.rankings for cvr in read_source(source, contest)}
+    assert got == {
+        "b1": ((1, "bob"), (3, "alice")),
+        "b2": ((1, "alice"), (1, "carol"), (2, "bob")),
+        "b3": ((1, OVERVOTE),),
+        "b4": (),
+        "b5": ((1, "carol"),),
+    }

@@ -3,45 +3,105 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, render_template
+from htmx_flask import Htmx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from .extensions import db
+from . import security
+from .config import Config, from_environment, instance_secret
+from .errors import PermissionDenied, ServiceError
+from .extensions import csrf, db, limiter, migrate
+from .fragments import is_htmx
 
 ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Application factory: config from defaults, then ``CONSULT_*`` environment, then ``test_config``."""
+    """Application factory: :class:`Config`, then ``CONSULT_*`` environment, then ``test_config``."""
     app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(
-        SECRET_KEY=os.environ.get("CONSULT_SECRET_KEY") or _instance_secret(app.instance_path),
-        SQLALCHEMY_DATABASE_URI=os.environ.get("CONSULT_DATABASE_URL")
-        or f"sqlite:///{Path(app.instance_path) / 'consult.sqlite'}",
-    )
+    app.config.from_object(Config)
+    app.config.update(from_environment(os.environ))
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'consult.sqlite'}"
+    if isinstance(app.config["PERMANENT_SESSION_LIFETIME"], int):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+    _sqlite_options(app)
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    Htmx(app)
+    security.init_app(app)
 
-    from . import home
+    from . import access, admin, auth, consultations, deliberation, home
+    from .markdown import safe
 
-    app.register_blueprint(home.bp)
+    app.before_request(access.load_current_user)
+    app.jinja_env.filters["safe_html"] = safe
+    app.jinja_env.globals["Role"] = auth.models.Role
+    app.jinja_env.globals["can_transition"] = consultations.services.can_transition
+    for feature in (home, auth, consultations, deliberation, admin):
+        app.register_blueprint(feature.bp)
     app.cli.add_command(home.demo_command)
+    _error_pages(app)
     return app
 
 
-def _instance_secret(instance_path: str) -> str:
-    """A random secret kept in the instance folder, so no key is ever hard-coded."""
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
-    return path.read_text().strip()
+def _sqlite_options(app: Flask) -> None:
+    """SQLite waits ``SQLITE_BUSY_TIMEOUT_MS`` for a lock instead of failing at once."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection: WAL journal (readers never block the writer) and foreign keys."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors as a page, or for htmx as a message swapped into the page's alert region."""
+
+    def page(status: int, message: str):
+        if is_htmx():
+            body = render_template("_error_fragment.html", message=message)
+            return (
+                body,
+                status,
+                {"HX-Retarget": "#htmx-errors", "HX-Reswap": "innerHTML", "Vary": "HX-Request"},
+            )
+        return render_template("error.html", status=status, message=message), status
+
+    app.register_error_handler(PermissionDenied, lambda e: page(403, str(e)))
+    app.register_error_handler(ServiceError, lambda e: page(400, str(e)))
+    app.register_error_handler(403, lambda e: page(403, "You may not do this."))
+    app.register_error_handler(404, lambda e: page(404, "There is nothing here."))
+    app.register_error_handler(429, lambda e: page(429, "Too many attempts; wait a moment and try again."))
+    app.register_error_handler(
+        400, lambda e: page(400, getattr(e, "description", None) or "The request could not be understood.")
+    )

@@ -1,20 +1,21 @@
-"""The home page and the demo set-up command."""
+"""The home page and the ``flask demo`` command."""
 
 import click
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
-from ..extensions import db
+from ..consultations.services import list_visible
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html")
+    return render_template("home/index.html", rows=list_visible(g.user)[:5])
 
 
 @click.command("demo")
 def demo_command() -> None:
-    """Create the database with demo content and print the demo logins."""
-    db.create_all()
-    click.echo("Database ready.")
+    """Apply migrations, prepare demo content and print the demo logins (new passwords each run)."""
+    from ..demo import run_demo
+
+    run_demo(click.echo)

@@ -1,0 +1,80 @@
+"""The shared access helpers every view uses: current user, login and role checks, object lookup.
+
+Rule: an object the user may not *see* is a 404 (its existence is not disclosed); an object they may see
+but not *change* is a 403. Views fetch objects only through :func:`get_visible_or_404` or
+:func:`db.get_or_404` followed by an explicit check, never by trusting an id from the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import abort, g, redirect, request, session, url_for
+
+from .extensions import db
+
+if TYPE_CHECKING:  # the auth package imports this module; its models are loaded lazily here
+    from .auth.models import Role, User
+
+T = TypeVar("T")
+
+
+def load_current_user() -> None:
+    """``before_request``: put the signed-in, not blocked user (or None) in ``g.user``."""
+    from .auth.models import User
+
+    g.user = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != session.get("sv") or user.is_blocked:
+        session.clear()
+        return
+    g.user = user
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.get("user") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed in and holding one of ``roles`` (admin always passes), else 403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not g.user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_visible_or_404(model: type[T], ident: Any, visible: Callable[[T, User | None], bool]) -> T:
+    """Fetch ``model`` by primary key; 404 if absent or if ``visible(obj, user)`` is false."""
+    obj = db.session.get(model, ident)
+    if obj is None or not visible(obj, g.get("user")):
+        abort(404)
+    return obj
+
+
+def authorize(allowed: bool) -> None:
+    """403 unless ``allowed``."""
+    if not allowed:
+        abort(403)

@@ -1,0 +1,86 @@
+"""Configuration: defaults in :class:`Config`, overridden by ``CONSULT_*`` environment variables.
+
+Every key of :class:`Config` can be set from the environment as ``CONSULT_<KEY>`` (for example
+``CONSULT_RATELIMIT_LOGIN=5/minute``); booleans accept 1/0, true/false, yes/no. Two names are special:
+``CONSULT_DATABASE_URL`` sets ``SQLALCHEMY_DATABASE_URI`` and ``CONSULT_SECRET_KEY`` sets ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class Config:
+    """Defaults. No secret is ever hard-coded: the key comes from the environment or the instance folder."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SECRET_KEY: str | None = None
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # Sessions are signed cookies: the web tier keeps no state.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "10/minute;50/hour"
+    RATELIMIT_REGISTER = "5/minute;20/hour"
+    RATELIMIT_RESET = "5/minute;20/hour"
+    RATELIMIT_POST = "20/minute;300/hour"
+
+    PASSWORD_MIN_LENGTH = 12
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+    RESET_TOKEN_HOURS = 1
+
+    # "log" writes password-reset links to the server log; "smtp" sends them.
+    MAIL_BACKEND = "log"
+    MAIL_SENDER = "consult@localhost"
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+
+    PROPOSAL_EDIT_MINUTES = 15
+    FLAGS_TO_HIDE = 3
+    COMMENT_MAX_DEPTH = 4
+    PAGE_SIZE = 20
+
+
+_SPECIAL = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """The ``CONSULT_*`` variables that name a :class:`Config` key, coerced to that key's type."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("CONSULT_"):
+            continue
+        key = _SPECIAL.get(name[8:], name[8:])
+        if not hasattr(Config, key) or key.startswith("_"):
+            continue
+        default = getattr(Config, key)
+        if isinstance(default, bool):
+            out[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, int):
+            out[key] = int(raw)
+        else:
+            out[key] = raw
+    return out
+
+
+def instance_secret(instance_path: str) -> str:
+    """A random secret kept in the instance folder (mode 0600), created on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

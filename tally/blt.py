@@ -12,7 +12,9 @@ Accepted extensions (droop's dialect):
 
 - option lines between the header and the ballots: ``[nick a b c]`` (nicknames usable on ballot lines
   instead of numbers), ``[tie 3 2 1]`` (predetermined tie-breaking order, earliest first; candidates
-  not listed follow in file order), ``[withdrawn 4]`` (same as ``-4``), ``[droop k=v ...]`` (count
+  not listed follow in file order), ``[withdrawn 4]`` (same as ``-4``), ``[undeclared 4]`` (an
+  undeclared write-in, droop 0.12: Minneapolis STV defeats it after the first count, other rules treat it
+  as withdrawn), ``[droop k=v ...]`` (count
   options the file states; kept in ``RankedProfile.options``, applied as defaults by the rules);
 - negative numbers after the header (withdrawals), on one line or several;
 - equal rankings ``b=c`` (``1=2``): stored as an overvote cell plus an entry in the ``equal`` side table;
@@ -53,7 +55,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-_OPTIONS = ("nick", "tie", "withdrawn", "droop")
+_OPTIONS = ("nick", "tie", "withdrawn", "undeclared", "droop")
 
 
 class _Tokens:
@@ -132,6 +134,7 @@ def parse_blt(text: str, file: str = "<blt>") -> Loaded:
 
     nick: dict[str, int] = {}
     withdrawn: list[int] = []
+    undeclared: list[int] = []
     tie_tokens: list[tuple[str, int]] | None = None
     options: dict[str, str] = {}
 
@@ -170,6 +173,8 @@ def parse_blt(text: str, file: str = "<blt>") -> Loaded:
                 tie_tokens = [(a, line) for a in args]
             elif name == "withdrawn":
                 withdrawn.extend(cand_ref(a, line) for a in args)
+            elif name == "undeclared":
+                undeclared.extend(cand_ref(a, line) for a in args)
             else:
                 for a in args:
                     if "=" not in a:
@@ -248,6 +253,7 @@ def parse_blt(text: str, file: str = "<blt>") -> Loaded:
         cands,
         equal=equal,
         withdrawn=tuple(sorted(set(withdrawn))),
+        undeclared=tuple(sorted(set(undeclared) - set(withdrawn))),
         tie_order=tie_order,
         options=options,
     )

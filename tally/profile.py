@@ -7,6 +7,8 @@
   equal rankings treats the cell as an overvote; rules that support equal rankings (Meek) read the
   side table. Most ballot sets have no such cells, so the common path never looks at it.
 - ``withdrawn``: candidate indices withdrawn before the count (BLT ``-n`` or ``[withdrawn ...]``).
+- ``undeclared``: undeclared write-in candidates (BLT ``[undeclared ...]``): Minneapolis STV counts their
+  first-round votes and then defeats them; every other rule treats them as withdrawn.
 - ``tie_order``: candidate indices in a predetermined tie-breaking order (BLT ``[tie ...]``), or ``None``
   for the candidate order of the file.
 
@@ -26,6 +28,7 @@ class RankedProfile(RankedBallots):
 
     equal: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
     withdrawn: tuple[int, ...] = ()
+    undeclared: tuple[int, ...] = ()
     tie_order: tuple[int, ...] | None = None
     options: dict[str, str] = field(default_factory=dict)
 

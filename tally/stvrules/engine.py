@@ -54,6 +54,7 @@ class Count:
         options: dict[str, Any],
         *,
         equal_ok: bool = False,
+        undeclared_ok: bool = False,
     ):
         if not isinstance(ballots, RankedBallots):
             raise TallyError(f"{method} counts ranked ballots, got {type(ballots).__name__}")
@@ -67,6 +68,9 @@ class Count:
         self.seats = seats
         prof = ballots if isinstance(ballots, RankedProfile) else None
         withdrawn = set(prof.withdrawn) if prof else set()
+        self.undeclared = list(prof.undeclared) if prof and undeclared_ok else []
+        if prof and not undeclared_ok:
+            withdrawn |= set(prof.undeclared)
         self.tie_rank = {c: i for i, c in enumerate(prof.tie_order)} if prof and prof.tie_order else None
         self.state = [WITHDRAWN if c in withdrawn else HOPEFUL for c in range(n)]
         self.vote = [arith.n(0) for _ in range(n)]

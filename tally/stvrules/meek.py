@@ -8,10 +8,13 @@ part of w and the rest goes on, until the ballot ends or w reaches 0; what is le
 - ``warren``: keeps min(kf, w) and passes on w - keep.
 - ``meek-prf``: keeps w x kf rounded *up* to 9 places and passes on w minus that.
 
-Equal rankings (``b=c``, ``meek`` and ``warren`` only): at a rank holding several candidates, the
-weight is split equally (truncated) among those still hopeful or elected, each share is kept and passed
-on as above, and each remainder continues down the rest of the ranking. A rank whose candidates are
-all defeated is skipped.
+Equal rankings (``b=c``, ``meek`` and ``warren`` only), droop's treatment: a ballot with an equal
+ranking is passed rank by rank; at each rank the weight is split equally (truncated) among the rank's
+candidates still hopeful or elected, each share is kept and passed on as above, and each remainder
+continues down the rest of the ranking. A rank with none of its candidates hopeful or elected ends
+such a ballot (its weight is residual). Known deviation from the usual reading of Meek's method, kept
+to reproduce droop's counts: ballots *without* equal rankings pass over defeated candidates, ballots
+with one stop at them (droop's eq2: after B's defeat the final tally keeps 2 votes residual).
 
 A round: (1) iterate: distribute; quota = votes of hopeful and elected candidates / (seats + 1) (exact
 arithmetic; with fixed arithmetic plus one unit of the last place, and for ``meek-prf`` the division is
@@ -95,13 +98,11 @@ def _distribute(E: MeekCount, rule: str) -> None:
 def _dist_equal(E: MeekCount, ranking, i: int, w, m: int, vote, live, rule) -> object:
     A = E.A
     kept = A.n(0)
-    while i < len(ranking):
-        r = ranking[i]
-        group = [c for c in (r if isinstance(r, tuple) else (r,)) if live[c]]
-        if group:
-            break
-        i += 1
-    else:
+    if i >= len(ranking):
+        return kept
+    r = ranking[i]
+    group = [c for c in (r if isinstance(r, tuple) else (r,)) if live[c]]
+    if not group:
         return kept
     share = A.div(w, A.n(len(group)))
     for c in group:

@@ -5,7 +5,8 @@ ordinance: fixed-point, 4 places, remainders ignored.
 Threshold = floor(ballots / (seats + 1)) + 1. A candidate who reaches the threshold stays *continuing*
 (hopeful) until their surplus is transferred; only then are they declared elected (167.70(1)(d)).
 
-Round 1 counts first preferences. Each later round:
+Round 1 counts first preferences (undeclared write-ins, BLT ``[undeclared]``, included); round 2 then
+defeats the undeclared write-ins and moves their ballots on. Each later round:
 
 1. (c) Certain losers: with S = the summed surpluses of continuing candidates at or above the threshold,
    the largest set of lowest continuing candidates below the threshold, taken in groups of equal vote,
@@ -79,7 +80,7 @@ def count_mpls(ballots, seats: int = 1, **options):
         force={"arithmetic": "fixed", "precision": 4, "display": 4},
         uses=("arithmetic", "precision", "display"),
     )
-    E = Count(ballots, seats, A, "mpls", opts)
+    E = Count(ballots, seats, A, "mpls", opts, undeclared_ok=True)
     E.extra.update(extra)
     E.quota = A.n(E.nballots // (seats + 1) + 1)
     E.first_count()
@@ -96,7 +97,16 @@ def count_mpls(ballots, seats: int = 1, **options):
 
     while True:
         E.new_round()
-        if E.round > 1:
+        undeclared = [c for c in E.undeclared if E.state[c] == "hopeful"]
+        if E.round > 1 and undeclared:
+            for c in undeclared:
+                E.defeat(c, "Defeat undeclared write-in")
+            for c in undeclared:
+                _move(E, c)
+                E.vote[c] = A.n(0)
+            set_surplus()
+            E.log("transfer", "Transfer defeated: " + ", ".join(E.names[c] for c in undeclared))
+        elif E.round > 1:
             set_surplus()
             losers = _certain_losers(E, E.surplus)
             if losers:

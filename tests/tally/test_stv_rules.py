@@ -105,3 +105,48 @@ def test_arithmetic_rounds_as_declared():
     assert guarded.lt(guarded.n(1) - guarded.div(guarded.n(1), guarded.n(1000)), guarded.n(1))
     rational = Arithmetic("rational", display=3)
     assert rational.div(1, 3) == Fraction(1, 3) and rational.fmt(Fraction(2, 3)) == "0.667"
+
+
+def _final(result):
+    return result.rounds[-1]["votes"]
+
+
+def test_meek_equal_rankings_follow_droop_eq2():
+    """droop's test/blt/meek/eq2.blt under meek-o9-guarded-p18-g9-d18; values from droop's reference
+    report: after B's defeat the ballot 'b, a=d, c' stops at B (2 votes residual)."""
+    text = '4 2\n[nick a b c d]\n5 a b=c d 0\n1 b=c a 0\n3 c=d b=a 0\n2 b a=d c 0\n0\n"A" "B" "C" "D" "t"\n'
+    result = tally.count(
+        parse_blt(text).ballots, method="meek", seats=2, arithmetic="guarded", precision=18, guard=9, omega=9
+    )
+    assert result.elected == ["A", "C"]
+    defeat_d = next(a for a in result.rounds if a["msg"].endswith(": D"))
+    assert (
+        defeat_d["votes"]["B"] == "3.166666666666666667" and defeat_d["votes"]["C"] == "2.666666666666666667"
+    )
+    assert _final(result)["A"] == "3.666666666666666667" and _final(result)["C"] == "5.333333333333333333"
+    assert result.rounds[-1]["residual"] == "2.000000000000000000"
+
+
+def test_scottish_equal_surpluses_look_back_to_the_first_stage():
+    """droop's test/blt/scotland/weak-surplus.blt: B and C both hold the quota; B had more at stage 1."""
+    text = '6 4\n10 1 3 0\n8 2 0\n6 3 0\n5 4 0\n3 5 4 0\n3 6 4 0\n0\n"A" "B" "C" "D" "E" "F" "t"\n'
+    result = tally.count(parse_blt(text).ballots, method="scotland", seats=4)
+    assert [(t["purpose"], t["rule"], t["selected"]) for t in result.ties] == [
+        ("largest surplus", "Break tie by prior stage", "B"),
+        ("defeat low candidate", "Break tie by lot", "E"),
+    ]
+    assert sorted(result.elected) == ["A", "B", "C", "D"]
+
+
+def test_minneapolis_defeats_undeclared_write_ins_after_the_first_count():
+    """droop's test/blt/mpls/undeclared.blt (droop 0.12 reference): Paris counts 5 in round 1, is then
+    defeated and her ballots go to Castor."""
+    text = '4 2\n[undeclared 4]\n5 4 1 2 0\n2 3 0\n0\n"Castor" "Pollux" "Helen" "Paris" "t"\n'
+    ballots = parse_blt(text).ballots
+    assert ballots.undeclared == (3,)
+    result = tally.count(ballots, method="mpls", seats=2)
+    assert result.rounds[0]["votes"]["Paris"] == "5.0000"
+    assert result.rounds[1]["msg"] == "Defeat undeclared write-in: Paris"
+    assert result.elected == ["Castor", "Helen"]
+    wigm = tally.count(ballots, method="wigm", seats=2)  # elsewhere an undeclared write-in is withdrawn
+    assert "Paris" not in wigm.rounds[0]["votes"]

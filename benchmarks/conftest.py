@@ -39,7 +39,9 @@ def ranked_matrix(n: int, candidates: int = 10, seed: int = 0) -> np.ndarray:
 
 @functools.cache
 def ranked_ballots(n: int, candidates: int = 10, seed: int = 0) -> tally.RankedBallots:
-    return tally.RankedBallots.from_array(ranked_matrix(n, candidates, seed), candidates=candidate_names(candidates))
+    return tally.RankedBallots.from_array(
+        ranked_matrix(n, candidates, seed), candidates=candidate_names(candidates)
+    )
 
 
 def write_ranked_csv(path: Path, ballots: tally.RankedBallots) -> Path:

@@ -26,8 +26,9 @@ TALLY = Path(sys.executable).with_name("tally")
 
 def _timed(benchmark, ballots, method, seats, rounds):
     tally.count(ballots, method=method, seats=seats)
-    result = benchmark.pedantic(tally.count, args=(ballots,), kwargs={"method": method, "seats": seats},
-                                rounds=rounds, iterations=1)
+    result = benchmark.pedantic(
+        tally.count, args=(ballots,), kwargs={"method": method, "seats": seats}, rounds=rounds, iterations=1
+    )
     benchmark.extra_info["rounds_counted"] = len(result.rounds)
     benchmark.extra_info["elected"] = result.elected
     return benchmark.stats.stats.min
@@ -77,8 +78,14 @@ def test_jit_first_call_cost(benchmark, tmp_path, cache):
         env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
 
     def run():
-        proc = subprocess.run([sys.executable, "-c", _FIRST_CALL], env=env, capture_output=True, text=True,
-                              check=True, cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-c", _FIRST_CALL],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
         return json.loads(proc.stdout)
 
     if cache == "warm-cache":
@@ -114,8 +121,9 @@ print(json.dumps({{"ballot_set_mb": held / 2**20, "peak_irv_mb": after_irv / 2**
 
 def test_peak_memory_10m(benchmark):
     def run():
-        proc = subprocess.run([sys.executable, "-c", _MEMORY.format(root=str(ROOT))], capture_output=True,
-                              text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEMORY.format(root=str(ROOT))], capture_output=True, text=True, check=True
+        )
         return json.loads(proc.stdout)
 
     info = benchmark.pedantic(run, rounds=1, iterations=1)
@@ -125,15 +133,21 @@ def test_peak_memory_10m(benchmark):
 
 @pytest.fixture(scope="module")
 def csv_1m(tmp_path_factory):
-    return write_ranked_csv(tmp_path_factory.mktemp("csv") / "ballots_1m.csv", ranked_ballots(1_000_000, seed=7))
+    return write_ranked_csv(
+        tmp_path_factory.mktemp("csv") / "ballots_1m.csv", ranked_ballots(1_000_000, seed=7)
+    )
 
 
 def test_tally_count_cli_vs_pyrankvote_1m(benchmark, csv_1m):
     pyrankvote = pytest.importorskip("pyrankvote")
 
     def ours():
-        proc = subprocess.run([str(TALLY), "count", str(csv_1m), "--method", "irv", "--json"],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [str(TALLY), "count", str(csv_1m), "--method", "irv", "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(proc.stdout)["elected"]
 
     ours()
@@ -146,9 +160,13 @@ def test_tally_count_cli_vs_pyrankvote_1m(benchmark, csv_1m):
     cands = {}
     ballots = []
     for row in rows:
-        ballots.append(pyrankvote.Ballot(ranked_candidates=[cands.setdefault(n, pyrankvote.Candidate(n)) for n in row]))
+        ballots.append(
+            pyrankvote.Ballot(ranked_candidates=[cands.setdefault(n, pyrankvote.Candidate(n)) for n in row])
+        )
     result = pyrankvote.instant_runoff_voting(list(cands.values()), ballots)
     theirs_s = time.perf_counter() - t
-    benchmark.extra_info.update({"tally_count_s": ours_s, "pyrankvote_s": theirs_s, "speedup": theirs_s / ours_s})
+    benchmark.extra_info.update(
+        {"tally_count_s": ours_s, "pyrankvote_s": theirs_s, "speedup": theirs_s / ours_s}
+    )
     assert [c.name for c in result.get_winners()] == our_winner
     assert theirs_s / ours_s >= 20, f"only {theirs_s / ours_s:.1f}x faster than pyrankvote"

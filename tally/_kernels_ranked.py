@@ -1,17 +1,19 @@
-"""Private numba kernels for ranked counts (IRV, STV). Public wrappers: ``tally.irv``, ``tally.stv``.
+"""Private numba kernels for ranked counts (IRV, STV). Driven by ``tally._ranked_engine``.
 
-Per-ballot state lives in two arrays: ``cur[b]`` is the candidate ballot row ``b`` currently counts for
-(``-1`` once inactive) and ``pos[b]`` the rank index of that choice. A round only walks the rows whose
-current candidate stopped continuing, starting after ``pos[b]``; restarting from rank 1 as RCTab does
-gives the same answer because candidates only ever stop continuing, and the static checks (skipped ranks,
-duplicates, overvotes) on earlier ranks were passed already.
+Prefix groups: ballot rows that agree on their first ``L`` ranks (and on whether they have any mark
+after rank ``L``) always count for the same candidate while one of those ``L`` ranks still decides, and
+hold the same value (their history is the same). So each round walks a few thousand *groups* instead of
+millions of rows. A group whose prefix is used up while its rows hold later marks goes *deep*: its rows
+enter a per-row list (row index, current candidate, rank index, value) and are walked one by one from
+then on, starting after the prefix. Walking on from the current rank instead of re-walking from rank 1
+(as RCTab does) gives the same answer: candidates only ever stop continuing, and the static checks
+(skipped ranks, duplicates, overvotes) on earlier ranks were passed already.
 
-Every kernel is serial and integer-only: results do not depend on the JIT setting.
+All kernels are serial and integer-only: results do not depend on the JIT setting or row order.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 BLANK = -1
@@ -31,6 +33,11 @@ CAT_REPEATED = 3
 CAT_FINAL_SURPLUS = 4
 N_CATS = 5
 
+# Group states below zero (a candidate index otherwise).
+G_INACTIVE = -1
+G_DEEP = -2
+G_NEW_DEEP = -3
+
 
 @njit(cache=True)
 def _category(outcome):
@@ -44,14 +51,13 @@ def _category(outcome):
 
 
 @njit(cache=True)
-def _walk(ranks, row, start, prev, cont, max_skip, exhaust_dup, exhaust_over):
-    """Walk ``ranks[row]`` from rank index ``start``; ``prev`` is the last visited (marked) rank.
+def _walk(ranks, row, start, stop, prev, cont, max_skip, exhaust_dup, exhaust_over):
+    """Walk ``ranks[row, start:stop]``; ``prev`` is the last visited (marked) rank, -1 before any.
 
     At each marked rank, in RCTab's order: skipped-rank gap, duplicate, overvote, then selection of a
-    continuing candidate. Returns ``(rank index, outcome)``.
+    continuing candidate. Returns ``(rank index, outcome)``; ``(stop, OUT_EXHAUSTED)`` if nothing decided.
     """
-    width = ranks.shape[1]
-    for k in range(start, width):
+    for k in range(start, stop):
         c = ranks[row, k]
         if c == BLANK:
             continue
@@ -68,162 +74,202 @@ def _walk(ranks, row, start, prev, cont, max_skip, exhaust_dup, exhaust_over):
             continue
         if cont[c]:
             return k, c
-    return width, OUT_EXHAUSTED
+    return stop, OUT_EXHAUSTED
 
 
 @njit(cache=True)
-def first_round(ranks, weights, cont, max_skip, exhaust_dup, exhaust_over, cur, pos, tally, inactive):
-    """Round 1: place every ballot row. Returns the weight of rows with no mark at all (undervotes)."""
+def prefix_keys(ranks, weights, depth, base, keys, gcount):
+    """Key of each row: ``more + 2 * sum((rank_k + 2) * base**k for k < depth)``, ``more`` = 1 when a
+    mark follows rank ``depth``. Counts rows per key; returns the largest and smallest weight."""
     n = ranks.shape[0]
     width = ranks.shape[1]
-    undervotes = 0
+    top = 0
+    low = 1
     for b in range(n):
-        w = weights[b]
-        marked = False
-        for k in range(width):
+        key = 0
+        mult = 2
+        for k in range(depth):
+            key += (int(ranks[b, k]) + 2) * mult
+            mult *= base
+        for k in range(depth, width):
             if ranks[b, k] != BLANK:
+                key += 1
+                break
+        keys[b] = key
+        gcount[key] += 1
+        w = weights[b]
+        if w > top:
+            top = w
+        if w < low:
+            low = w
+    return top, low
+
+
+@njit(cache=True)
+def key_weights(keys, weights, gweight):
+    """Weight per key (only needed when some weight is not 1)."""
+    for b in range(keys.shape[0]):
+        gweight[keys[b]] += weights[b]
+
+
+@njit(cache=True)
+def groups_first(
+    grank, gmore, gw, gval, cont, max_skip, exhaust_dup, exhaust_over, gcur, gpos, tally, inactive
+):
+    """Round 1 for groups. Returns the weight of groups without any mark (undervotes)."""
+    n_groups, depth = grank.shape
+    undervotes = 0
+    for g in range(n_groups):
+        marked = gmore[g]
+        for k in range(depth):
+            if grank[g, k] != BLANK:
                 marked = True
                 break
         if not marked:
-            undervotes += w
-            cur[b] = -1
-            pos[b] = width
+            undervotes += gw[g]
+            gcur[g] = G_INACTIVE
             continue
-        k, out = _walk(ranks, b, 0, -1, cont, max_skip, exhaust_dup, exhaust_over)
-        pos[b] = k
+        k, out = _walk(grank, g, 0, depth, -1, cont, max_skip, exhaust_dup, exhaust_over)
+        gpos[g] = k
         if out >= 0:
-            cur[b] = out
-            tally[out] += w
+            gcur[g] = out
+            tally[out] += gw[g] * gval[g]
+        elif out == OUT_EXHAUSTED and gmore[g]:
+            gcur[g] = G_NEW_DEEP
         else:
-            cur[b] = -1
-            inactive[_category(out)] += w
+            gcur[g] = G_INACTIVE
+            inactive[_category(out)] += gw[g] * gval[g]
     return undervotes
 
 
 @njit(cache=True)
-def move_whole(ranks, weights, cont, max_skip, exhaust_dup, exhaust_over, cur, pos, tally, inactive, trans):
-    """Move every ballot row whose candidate stopped continuing (IRV: whole ballots).
+def groups_move(
+    grank, gmore, gw, gval, gsrc, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final,
+    gcur, gpos, tally, inactive, trans, kept,
+):  # fmt: skip
+    """Move every group whose candidate stopped continuing (see ``rows_move`` for the value rule).
 
-    ``trans[src, dst]`` accumulates moved weight; ``dst`` is a candidate index, or
-    ``n_candidates + category`` for a ballot that became inactive.
-    """
-    n = ranks.shape[0]
+    Returns the number of groups that went deep (state ``G_NEW_DEEP``, source in ``gsrc``)."""
+    n_groups, depth = grank.shape
     n_cand = cont.shape[0]
-    for b in range(n):
-        c = cur[b]
+    new_deep = 0
+    for g in range(n_groups):
+        c = gcur[g]
         if c < 0 or cont[c]:
             continue
-        w = weights[b]
-        p = pos[b]
-        k, out = _walk(ranks, b, p + 1, p, cont, max_skip, exhaust_dup, exhaust_over)
-        pos[b] = k
-        tally[c] -= w
-        if out >= 0:
-            cur[b] = out
-            tally[out] += w
-            trans[c, out] += w
-        else:
-            cur[b] = -1
-            cat = _category(out)
-            inactive[cat] += w
-            trans[c, n_cand + cat] += w
-
-
-@njit(cache=True)
-def move_fractional(
-    ranks,
-    weights,
-    cont,
-    max_skip,
-    exhaust_dup,
-    exhaust_over,
-    cur,
-    pos,
-    vals,
-    factor,
-    scale,
-    final,
-    tally,
-    inactive,
-    trans,
-    kept,
-):
-    """Move every ballot row whose candidate stopped continuing (STV: fixed-point ballot values).
-
-    ``vals[b]`` is the value of each ballot of row ``b`` in units of 1/``scale``. For a candidate ``c``
-    just elected, ``factor[c]`` is its surplus fraction f (units of 1/``scale``): each ballot moves on
-    with ``t = trunc(v * f)`` and the winner keeps ``v - t`` (summed into ``kept[c]``). ``factor[c] < 0``
-    (eliminated) moves the ballot whole. With ``final`` (all seats filled) a moving ballot becomes
-    inactive as final-round surplus instead of walking on.
-    """
-    n = ranks.shape[0]
-    n_cand = cont.shape[0]
-    for b in range(n):
-        c = cur[b]
-        if c < 0 or cont[c]:
-            continue
-        w = weights[b]
-        v = vals[b]
+        w = gw[g]
+        v = gval[g]
         tally[c] -= w * v
         f = factor[c]
         if f >= 0:
             t = (v * f) // scale
             kept[c] += w * (v - t)
             v = t
-            vals[b] = t
+            gval[g] = t
         if final:
-            cur[b] = -1
+            gcur[g] = G_INACTIVE
             inactive[CAT_FINAL_SURPLUS] += w * v
             trans[c, n_cand + CAT_EXHAUSTED] += w * v
             continue
-        p = pos[b]
-        k, out = _walk(ranks, b, p + 1, p, cont, max_skip, exhaust_dup, exhaust_over)
-        pos[b] = k
+        p = gpos[g]
+        k, out = _walk(grank, g, p + 1, depth, p, cont, max_skip, exhaust_dup, exhaust_over)
+        gpos[g] = k
         if out >= 0:
-            cur[b] = out
+            gcur[g] = out
             tally[out] += w * v
             trans[c, out] += w * v
+        elif out == OUT_EXHAUSTED and gmore[g]:
+            gcur[g] = G_NEW_DEEP
+            gsrc[g] = c
+            new_deep += 1
         else:
-            cur[b] = -1
+            gcur[g] = G_INACTIVE
             cat = _category(out)
             inactive[cat] += w * v
             trans[c, n_cand + cat] += w * v
+    return new_deep
 
 
 @njit(cache=True)
-def first_round_values(
-    ranks, weights, cont, max_skip, exhaust_dup, exhaust_over, cur, pos, vals, tally, inactive
-):
-    """Round 1 for fixed-point counts: like ``first_round`` with every ballot worth ``vals[b]``."""
+def rows_enter_deep(
+    ranks, weights, unit, keys, entering, gindex, gval, gsrc, gprev, depth, cont, max_skip, exhaust_dup,
+    exhaust_over, drow, dcur, dpos, dval, start, tally, inactive, trans,
+):  # fmt: skip
+    """Rows whose key is flagged in ``entering`` (groups just gone deep) walk on from rank ``depth`` with
+    their group's value and join the per-row list at ``start``. Returns the new list length."""
     n = ranks.shape[0]
     width = ranks.shape[1]
-    undervotes = 0
+    n_cand = cont.shape[0]
+    i = start
     for b in range(n):
-        w = weights[b]
-        v = vals[b]
-        marked = False
-        for k in range(width):
-            if ranks[b, k] != BLANK:
-                marked = True
-                break
-        if not marked:
-            undervotes += w
-            cur[b] = -1
-            pos[b] = width
+        key = keys[b]
+        if not entering[key]:
             continue
-        k, out = _walk(ranks, b, 0, -1, cont, max_skip, exhaust_dup, exhaust_over)
-        pos[b] = k
+        g = gindex[key]
+        w = 1 if unit else weights[b]
+        v = gval[g]
+        src = gsrc[g]
+        k, out = _walk(ranks, b, depth, width, gprev[g], cont, max_skip, exhaust_dup, exhaust_over)
         if out >= 0:
-            cur[b] = out
+            drow[i] = b
+            dcur[i] = out
+            dpos[i] = k
+            dval[i] = v
+            i += 1
             tally[out] += w * v
+            if src >= 0:
+                trans[src, out] += w * v
         else:
-            cur[b] = -1
-            inactive[_category(out)] += w * v
-    return undervotes
+            cat = _category(out)
+            inactive[cat] += w * v
+            if src >= 0:
+                trans[src, n_cand + cat] += w * v
+    return i
 
 
-def empty_state(n_rows: int, width: int, rank_dtype) -> tuple[np.ndarray, np.ndarray]:
-    """``cur`` and ``pos`` arrays for ``n_rows`` ballot rows."""
-    if width > 32000:
-        raise ValueError("more than 32000 ranks per ballot are not supported")
-    return np.empty(n_rows, dtype=rank_dtype), np.empty(n_rows, dtype=np.int16)
+@njit(cache=True)
+def rows_move(
+    ranks, weights, unit, drow, dcur, dpos, dval, count, cont, max_skip, exhaust_dup, exhaust_over,
+    factor, scale, final, tally, inactive, trans, kept,
+):  # fmt: skip
+    """Move every listed row whose candidate stopped continuing.
+
+    A row's ballots are each worth ``dval[i]`` (units of 1/``scale``). For a candidate ``c`` just
+    elected, ``factor[c]`` is its surplus fraction f (units of 1/``scale``): each ballot moves on with
+    ``t = trunc(v * f)`` and the winner keeps ``v - t`` (summed into ``kept[c]``); ``factor[c] < 0``
+    (eliminated) moves the ballot whole. With ``final`` (all seats filled) a moving ballot becomes
+    inactive as final-round surplus instead of walking on.
+    """
+    width = ranks.shape[1]
+    n_cand = cont.shape[0]
+    for i in range(count):
+        c = dcur[i]
+        if c < 0 or cont[c]:
+            continue
+        b = drow[i]
+        w = 1 if unit else weights[b]
+        v = dval[i]
+        tally[c] -= w * v
+        f = factor[c]
+        if f >= 0:
+            t = (v * f) // scale
+            kept[c] += w * (v - t)
+            v = t
+            dval[i] = t
+        if final:
+            dcur[i] = -1
+            inactive[CAT_FINAL_SURPLUS] += w * v
+            trans[c, n_cand + CAT_EXHAUSTED] += w * v
+            continue
+        p = dpos[i]
+        k, out = _walk(ranks, b, p + 1, width, p, cont, max_skip, exhaust_dup, exhaust_over)
+        dpos[i] = k
+        if out >= 0:
+            dcur[i] = out
+            tally[out] += w * v
+            trans[c, out] += w * v
+        else:
+            dcur[i] = -1
+            cat = _category(out)
+            inactive[cat] += w * v
+            trans[c, n_cand + cat] += w * v

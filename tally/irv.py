@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels_ranked as K
+from ._ranked_engine import RankedState
 from .errors import TallyError
 from .methods import register
 from .ranked_common import (
@@ -50,8 +50,6 @@ from .seeded_ties import break_tie
 
 IRV_DEFAULTS: dict[str, Any] = {"elimination": "single", "continue_until_two": False, **WALK_DEFAULTS}
 
-_MAX_TOTAL = 2**62
-
 
 @register("irv")
 def count_irv(ballots: Any, seats: int = 1, **options: Any) -> Result:
@@ -63,8 +61,6 @@ def count_irv(ballots: Any, seats: int = 1, **options: Any) -> Result:
     opts["elimination"] = as_choice("elimination", opts["elimination"], ("single", "batch"))
     opts["continue_until_two"] = as_bool("continue_until_two", opts["continue_until_two"])
     normalise_walk_options(opts)
-    if b.weights.size and int(b.weights.sum(dtype=np.uint64)) >= _MAX_TOTAL:
-        raise TallyError("total ballot weight is too large for exact int64 counting (at most 2^62)")
     return _Count(b, opts).run()
 
 
@@ -75,9 +71,8 @@ class _Count:
         self.n = len(self.names)
         self.walk = walk_args(opts)
         self.cont = np.ones(self.n, dtype=np.bool_)
-        self.cur, self.pos = K.empty_state(b.ranks.shape[0], b.ranks.shape[1], b.ranks.dtype)
-        self.tally = np.zeros(self.n, dtype=np.int64)
-        self.inactive = np.zeros(K.N_CATS, dtype=np.int64)
+        self.state = RankedState(b, self.walk, scale=1)
+        self.tally, self.inactive = self.state.tally, self.state.inactive
         self.ties: list[dict[str, Any]] = []
 
     def _tie(self, kind, round_no, cands, votes):
@@ -88,11 +83,10 @@ class _Count:
         return self.names.index(pick)
 
     def run(self) -> Result:
-        b, opts, names = self.b, self.opts, self.names
+        opts, names = self.opts, self.names
         keep_two = opts["continue_until_two"]
-        undervotes = K.first_round(
-            b.ranks, b.weights, self.cont, *self.walk, self.cur, self.pos, self.tally, self.inactive
-        )
+        undervotes = self.state.first(self.cont)
+        no_factor = np.full(self.n, -1, dtype=np.int64)
         rounds: list[dict[str, Any]] = []
         elected: list[int] = []
         eliminated: set[int] = set()
@@ -150,18 +144,7 @@ class _Count:
                 go_on = not elected
             if not go_on or not any(self.cont):
                 break
-            trans = np.zeros((self.n, self.n + K.N_CATS), dtype=np.int64)
-            K.move_whole(
-                b.ranks,
-                b.weights,
-                self.cont,
-                *self.walk,
-                self.cur,
-                self.pos,
-                self.tally,
-                self.inactive,
-                trans,
-            )
+            trans, _ = self.state.move(self.cont, no_factor, final=False)
             sources = out if keep_two else [*won, *out]
             rounds[-1]["transfers"] = transfers_by_source(trans, sorted(sources), names, int)
         return Result(
@@ -171,5 +154,5 @@ class _Count:
             rounds=rounds,
             options={"seats": 1, **opts},
             ties=self.ties,
-            details={"total_ballots": int(b.weights.sum()), "undervotes": int(undervotes)},
+            details={"total_ballots": self.state.total, "undervotes": int(undervotes)},
         )

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels_ranked as K
+from ._ranked_engine import RankedState
 from .errors import TallyError
 from .methods import register
 from .ranked_common import (
@@ -87,27 +87,11 @@ class _Count:
         self.n = len(self.names)
         self.d = opts["decimal_places"]
         self.scale = 10**self.d
-        total = int(b.weights.sum(dtype=np.uint64)) if b.weights.size else 0
-        self.exact_int64 = self.d <= 9 and total * self.scale < 2**62
         self.walk = walk_args(opts)
         self.ties: list[dict[str, Any]] = []
-        n_rows = b.ranks.shape[0]
-        self.cur, self.pos = K.empty_state(n_rows, b.ranks.shape[1], b.ranks.dtype)
         self.cont = np.ones(self.n, dtype=np.bool_)
-        if self.exact_int64:
-            self.weights = b.weights
-            self.vals = np.full(n_rows, self.scale, dtype=np.int32 if self.d <= 9 else np.int64)
-            self.zeros = lambda *shape: np.zeros(shape, dtype=np.int64)
-            self.first = K.first_round_values
-            self.move = K.move_fractional
-        else:
-            self.weights = b.weights.astype(object)
-            self.vals = np.full(n_rows, self.scale, dtype=object)
-            self.zeros = lambda *shape: np.full(shape, 0, dtype=object)
-            self.first = K.first_round_values.py_func
-            self.move = K.move_fractional.py_func
-        self.tally = self.zeros(self.n)
-        self.inactive = self.zeros(K.N_CATS)
+        self.state = RankedState(b, self.walk, self.scale)
+        self.tally, self.inactive = self.state.tally, self.state.inactive
 
     def dec(self, units: int) -> Decimal:
         return Decimal(int(units)).scaleb(-self.d)
@@ -134,18 +118,8 @@ class _Count:
         return ((active // scale) // (s + 1) + 1) * scale
 
     def run(self) -> Result:
-        b, names, opts = self.b, self.names, self.opts
-        undervotes = self.first(
-            b.ranks,
-            self.weights,
-            self.cont,
-            *self.walk,
-            self.cur,
-            self.pos,
-            self.vals,
-            self.tally,
-            self.inactive,
-        )
+        names, opts = self.names, self.opts
+        undervotes = self.state.first(self.cont)
         rounds: list[dict[str, Any]] = []
         elected: list[int] = []
         shown: dict[int, int] = {}
@@ -204,24 +178,7 @@ class _Count:
                 self.cont[c] = False
             pending = won
             final = len(elected) >= self.seats
-            kept = self.zeros(self.n)
-            trans = self.zeros(self.n, self.n + K.N_CATS)
-            self.move(
-                b.ranks,
-                self.weights,
-                self.cont,
-                *self.walk,
-                self.cur,
-                self.pos,
-                self.vals,
-                factor if self.exact_int64 else factor.astype(object),
-                self.scale,
-                final,
-                self.tally,
-                self.inactive,
-                trans,
-                kept,
-            )
+            trans, kept = self.state.move(self.cont, factor, final)
             transfers = transfers_by_source(trans, sorted([*won, *out]), names, self.dec)
             for c in pending:
                 total = int(kept[c])
@@ -241,10 +198,10 @@ class _Count:
             options={"seats": self.seats, **opts},
             ties=self.ties,
             details={
-                "total_ballots": int(b.weights.sum()),
+                "total_ballots": self.state.total,
                 "undervotes": int(undervotes),
                 "quota": self.dec(q),
                 "residual_surplus": self.dec(residual_total),
-                "arithmetic": "int64" if self.exact_int64 else "python-int",
+                "arithmetic": "int64" if self.state.exact else "python-int",
             },
         )

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tally
+from tally import _ranked_engine as _engine
 from tests.tally.naive_ranked import naive_irv, naive_stv
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,6 +114,7 @@ _SCRIPT = """
 import json, sys
 import numpy as np
 import tally
+from tally import _ranked_engine as _engine
 rng = np.random.default_rng(11)
 out = []
 for i in range(6):
@@ -136,3 +138,25 @@ def test_jit_and_disabled_jit_give_identical_bytes():
         outputs.append(json.loads(proc.stdout))
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 12
+
+
+@pytest.mark.parametrize("limit", [1, 2 * 3**1, 2 * 8**2], ids=["no-prefix", "short-prefix", "two-ranks"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(election=elections(), seats=st.integers(1, 3), walk_opts=walk_options)
+def test_prefix_length_does_not_change_the_result(limit, election, seats, walk_opts):
+    ranks, weights, names = election
+    ballots = tally.RankedBallots.from_array(ranks, weights, candidates=names)
+    default = [
+        tally.count(ballots, method=m, seats=s, **walk_opts).to_json()
+        for m, s in (("irv", 1), ("stv", seats))
+    ]
+    saved = _engine.KEY_LIMIT
+    _engine.KEY_LIMIT = limit
+    try:
+        short = [
+            tally.count(ballots, method=m, seats=s, **walk_opts).to_json()
+            for m, s in (("irv", 1), ("stv", seats))
+        ]
+    finally:
+        _engine.KEY_LIMIT = saved
+    assert short == default

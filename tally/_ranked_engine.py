@@ -1,0 +1,158 @@
+"""Ballot state for IRV and STV counts: prefix groups plus a per-row list (see ``_kernels_ranked``).
+
+``RankedState(ballots, walk, scale)`` places every ballot in round 1 (``first``) and moves the
+ballots of candidates that stopped continuing (``move``), keeping ``tally`` (per candidate) and
+``inactive`` (per category) in units of 1/``scale``. When int64 could overflow (``scale`` above 10^9, or
+total weight x ``scale`` from 2^62) every value array holds Python integers and the kernels run as plain
+Python (``py_func``): slow, but exact (``exact`` is False).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels_ranked as K
+from .ballots import RankedBallots
+from .errors import TallyError
+
+KEY_LIMIT = 2**16  # prefix keys fit uint16; tests lower it to force deep rows
+
+
+def prefix_depth(n_candidates: int, width: int, limit: int | None = None) -> int:
+    """Longest prefix whose keys (``2 * (n + 2) ** depth`` of them) stay within ``limit``."""
+    limit = KEY_LIMIT if limit is None else limit
+    base = n_candidates + 2
+    depth = 0
+    while depth < width and 2 * base ** (depth + 1) <= limit:
+        depth += 1
+    return depth
+
+
+class RankedState:
+    def __init__(self, ballots: RankedBallots, walk: tuple[int, bool, bool], scale: int):
+        self.ranks, self.walk, self.scale = ballots.ranks, walk, scale
+        n_rows, width = self.ranks.shape
+        self.n = len(ballots.candidates)
+        self.depth = depth = prefix_depth(self.n, width)
+        base = self.n + 2
+        n_keys = 2 * base**depth
+        self.keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
+        gcount = np.zeros(n_keys, dtype=np.int64)
+        top, low = K.prefix_keys(self.ranks, ballots.weights, depth, base, self.keys, gcount)
+        self.unit = int(top) == 1 and int(low) == 1
+        if self.unit:
+            gweight = gcount
+        elif int(top) * n_rows < 2**62:
+            gweight = np.zeros(n_keys, dtype=np.int64)
+            K.key_weights(self.keys, ballots.weights, gweight)
+        else:
+            raise TallyError("total ballot weight is too large for exact counting (at most 2^62)")
+        self.total = int(gweight.sum())
+        self.exact = exact = scale <= 10**9 and self.total * scale < 2**62
+        self.entering = np.zeros(n_keys, dtype=np.bool_)
+        self.ids = ids = np.flatnonzero(gcount)
+        n_groups = ids.size
+        self.gindex = np.full(n_keys, -1, dtype=np.int32)
+        self.gindex[ids] = np.arange(n_groups, dtype=np.int32)
+        self.gcount = gcount[ids]
+        code = ids >> 1
+        self.grank = np.empty((n_groups, depth), dtype=np.int16)
+        for k in range(depth):
+            self.grank[:, k] = (code // base**k) % base - 2
+        self.gmore = (ids & 1).astype(np.bool_)
+        marked = self.grank != K.BLANK
+        self.gprev = np.full(n_groups, -1, dtype=np.int64)
+        if depth:
+            last = depth - 1 - np.argmax(marked[:, ::-1], axis=1)
+            self.gprev = np.where(marked.any(axis=1), last, -1).astype(np.int64)
+        self.gcur = np.empty(n_groups, dtype=np.int32)
+        self.gpos = np.zeros(n_groups, dtype=np.int64)
+        self.gsrc = np.full(n_groups, -1, dtype=np.int64)
+        if exact:
+            self.weights = ballots.weights
+            self.gw = gweight[ids]
+            self.gval = np.full(n_groups, scale, dtype=np.int64)
+            self.val_dtype = np.int32 if scale <= 10**9 else np.int64
+            self.zeros = lambda *shape: np.zeros(shape, dtype=np.int64)
+            self.kernels = K
+        else:
+            self.weights = ballots.weights.astype(object)
+            self.gw = gweight[ids].astype(object)
+            self.gval = np.full(n_groups, scale, dtype=object)
+            self.val_dtype = object
+            self.zeros = lambda *shape: np.full(shape, 0, dtype=object)
+            self.kernels = _PythonKernels()
+        self.tally = self.zeros(self.n)
+        self.inactive = self.zeros(K.N_CATS)
+        self.count = 0
+        self.drow = np.empty(0, dtype=np.int64 if n_rows >= 2**31 else np.int32)
+        self.dcur = np.empty(0, dtype=np.int16)
+        self.dpos = np.empty(0, dtype=np.int16)
+        self.dval = np.empty(0, dtype=self.val_dtype)
+
+    def first(self, cont: np.ndarray) -> int:
+        """Round 1: place every ballot; returns the undervotes (ballots without any mark)."""
+        undervotes = self.kernels.groups_first(
+            self.grank, self.gmore, self.gw, self.gval, cont, *self.walk, self.gcur, self.gpos,
+            self.tally, self.inactive,
+        )  # fmt: skip
+        self._enter(cont, self.zeros(self.n, self.n + K.N_CATS))
+        return int(undervotes)
+
+    def move(self, cont: np.ndarray, factor: np.ndarray, final: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Move the ballots of candidates no longer in ``cont``; ``factor`` as in ``rows_move``.
+
+        Returns ``(trans, kept)``: moved value per source and target (``n + category`` for inactive),
+        and the value each newly elected candidate keeps."""
+        kern = self.kernels
+        if not self.exact:
+            factor = factor.astype(object)
+        trans = self.zeros(self.n, self.n + K.N_CATS)
+        kept = self.zeros(self.n)
+        walk = self.walk
+        kern.rows_move(
+            self.ranks, self.weights, self.unit, self.drow, self.dcur, self.dpos, self.dval, self.count, cont,
+            *walk, factor, self.scale, final, self.tally, self.inactive, trans, kept,
+        )  # fmt: skip
+        new_deep = kern.groups_move(
+            self.grank, self.gmore, self.gw, self.gval, self.gsrc, cont, *walk, factor, self.scale, final,
+            self.gcur, self.gpos, self.tally, self.inactive, trans, kept,
+        )  # fmt: skip
+        if new_deep:
+            self._enter(cont, trans)
+        return trans, kept
+
+    def _enter(self, cont: np.ndarray, trans: np.ndarray) -> None:
+        new = self.gcur == K.G_NEW_DEEP
+        if not new.any():
+            return
+        need = self.count + int(self.gcount[new].sum())
+        if need > self.drow.size:
+            size = min(max(need, self.drow.size * 3 // 2), self.ranks.shape[0])
+            self.drow = _grown(self.drow, size)
+            self.dcur = _grown(self.dcur, size)
+            self.dpos = _grown(self.dpos, size)
+            self.dval = _grown(self.dval, size)
+        self.entering[self.ids[new]] = True
+        self.count = self.kernels.rows_enter_deep(
+            self.ranks, self.weights, self.unit, self.keys, self.entering, self.gindex, self.gval, self.gsrc,
+            self.gprev, self.depth, cont, *self.walk, self.drow, self.dcur, self.dpos, self.dval, self.count,
+            self.tally, self.inactive, trans,
+        )  # fmt: skip
+        self.entering[self.ids[new]] = False
+        self.gcur[new] = K.G_DEEP
+
+
+def _grown(arr: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=arr.dtype)
+    out[: arr.size] = arr
+    return out
+
+
+class _PythonKernels:
+    """The kernels as plain Python over object arrays (exact Python integers)."""
+
+    groups_first = staticmethod(getattr(K.groups_first, "py_func", K.groups_first))
+    groups_move = staticmethod(getattr(K.groups_move, "py_func", K.groups_move))
+    rows_enter_deep = staticmethod(getattr(K.rows_enter_deep, "py_func", K.rows_enter_deep))
+    rows_move = staticmethod(getattr(K.rows_move, "py_func", K.rows_move))

@@ -115,7 +115,8 @@ tally.count(b, method="irv")
 after_irv = rss("VmHWM:") - base
 tally.count(b, method="stv", seats=3)
 after_stv = rss("VmHWM:") - base
-print(json.dumps({{"ballot_set_mb": held / 2**20, "peak_irv_mb": after_irv / 2**20, "peak_stv_mb": after_stv / 2**20}}))
+mb = 2**20
+print(json.dumps({{"ballot_set_mb": held / mb, "peak_irv_mb": after_irv / mb, "peak_stv_mb": after_stv / mb}}))
 """
 
 

@@ -115,8 +115,8 @@ tally.count(b, method="irv")
 after_irv = rss("VmHWM:") - base
 tally.count(b, method="stv", seats=3)
 after_stv = rss("VmHWM:") - base
-mb = 2**20
-print(json.dumps({{"ballot_set_mb": held / mb, "peak_irv_mb": after_irv / mb, "peak_stv_mb": after_stv / mb}}))
+m = 2**20
+print(json.dumps({{"ballot_set_mb": held / m, "peak_irv_mb": after_irv / m, "peak_stv_mb": after_stv / m}}))
 """
 
 

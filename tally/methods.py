@@ -24,6 +24,8 @@ METHOD_MODULES: list[str] = [
     "tally.stv",
     "tally.stvrules.mpls",
     "tally.stvrules.qpq",
+    "tally.condorcet",
+    "tally.approval",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

@@ -1,8 +1,8 @@
 """Approval voting (single and multi-winner) and satisfaction approval voting.
 
 Both take ``ApprovalBallots``. ``elected`` is the first ``seats`` candidates of the ranking by score;
-equal scores are ordered by the declared seeded hash order (``tally.seeded``; options ``tie_seed`` and
-``contest``), and every group of equal scores is recorded in ``ties``.
+equal scores are ordered by the declared seeded hash order (``tally.seeded_ties``; options ``seed``
+and ``contest_id``), and every group of equal scores is recorded in ``ties``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import seeded
+from . import _ranking
 from ._kernels_approval import approval_counts as _approval_counts
 from ._kernels_approval import counts_by_size as _counts_by_size
 from .ballot_types import ApprovalBallots
@@ -32,11 +32,7 @@ def check_ballots(ballots: Any, seats: Any, what: str = "approval methods") -> N
 
 
 def check_options(options: dict[str, Any], extra: tuple[str, ...] = ()) -> tuple[str, str]:
-    known = {"tie_seed", "contest", *extra}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise TallyError(f"unknown option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return seeded.check(options.get("tie_seed", seeded.DEFAULT_SEED), options.get("contest", "contest"))
+    return _ranking.check(options, extra)
 
 
 def _u8(ballots: ApprovalBallots) -> np.ndarray:
@@ -51,7 +47,7 @@ def approval_scores(ballots: ApprovalBallots) -> np.ndarray:
 def _ranked_result(method, ballots, seats, scores, seed, contest, extra) -> Result:
     names = list(ballots.candidates.names)
     ties: list = []
-    ranking = seeded.rank_by_score(scores, names, seed, contest, ties, f"{method} tie")
+    ranking = _ranking.rank_by_score(scores, names, seed, contest, ties, f"{method} tie")
     rounds = [{"place": i + 1, "candidate": names[c], "score": scores[c]} for i, c in enumerate(ranking)]
     details = {
         "scores": {names[c]: scores[c] for c in range(len(names))},
@@ -64,7 +60,7 @@ def _ranked_result(method, ballots, seats, scores, seed, contest, extra) -> Resu
         candidates=names,
         elected=[names[c] for c in ranking[:seats]],
         rounds=rounds,
-        options={"tie_seed": seed, "contest": contest},
+        options={"seed": seed, "contest_id": contest},
         ties=ties,
         details=details,
     )

@@ -9,8 +9,8 @@ equal to each other.
 
 Every method yields a full ranking; ``elected`` is its first ``seats`` entries. ``details["winners"]``
 is the method's set of co-winners before any tie-break. Where the method leaves candidates level, the
-declared tie-break decides: the seeded hash order of ``tally.seeded`` (options ``tie_seed`` and
-``contest``) at each ranking step, and every such tie is recorded in ``ties``.
+declared tie-break decides: the seeded hash order of ``tally.seeded_ties`` (options ``seed`` and
+``contest_id``) at each ranking step, and every such tie is recorded in ``ties``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import seeded
+from . import _ranking
 from ._kernels_condorcet import pairwise as _pairwise_kernel
 from .ballots import RankedBallots
 from .errors import TallyError
@@ -77,13 +77,7 @@ def majority_cycle(P: np.ndarray, among: list[int]) -> list[int] | None:
 
 
 def _options(options: dict[str, Any], extra: tuple[str, ...] = ()) -> tuple[str, str, str]:
-    known = {"overvote", "tie_seed", "contest", *extra}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise TallyError(f"unknown option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    seed, contest = seeded.check(
-        options.get("tie_seed", seeded.DEFAULT_SEED), options.get("contest", "contest")
-    )
+    seed, contest = _ranking.check(options, ("overvote", *extra))
     return options.get("overvote", "exhaust"), seed, contest
 
 
@@ -98,12 +92,8 @@ def _rank(beats: np.ndarray, names: list[str], seed: str, contest: str, ties: li
         top = [x for x in remaining if not any(beats[y, x] for y in remaining if y != x)]
         if not top:
             raise RuntimeError("ranking relation has a cycle")
-        if len(top) > 1:
-            ordered = seeded.order([names[x] for x in top], seed, contest, step)
-            pick = names.index(ordered[0])
-            ties.append(seeded.record(f"{why}, place {step}", ordered, [ordered[0]], step, seed))
-        else:
-            pick = top[0]
+        chosen = _ranking.pick([names[x] for x in top], seed, contest, step, ties, f"{why}, place {step}")
+        pick = names.index(chosen)
         ranking.append(pick)
         remaining.remove(pick)
     return ranking
@@ -194,7 +184,7 @@ def schulze(ballots: RankedBallots, seats: int = 1, **options: Any) -> Result:
     ties: list = []
     ranking = _rank(ahead, names, seed, contest, ties, "Schulze tie")
     winners = [x for x in range(len(names)) if not ahead[:, x].any()]
-    opts = {"overvote": overvote, "tie_seed": seed, "contest": contest, "strength": strength}
+    opts = {"overvote": overvote, "seed": seed, "contest_id": contest, "strength": strength}
     rounds = [{"step": i + 1, "candidate": names[x]} for i, x in enumerate(ranking)]
     return _result(
         "schulze", ballots, seats, P, ranking, winners, opts, ties, {"strongest_paths": p.tolist()}, rounds
@@ -225,7 +215,7 @@ def ranked_pairs(ballots: RankedBallots, seats: int = 1, **options: Any) -> Resu
     P = pairwise_matrix(ballots, overvote)
     names = list(ballots.candidates.names)
     n = len(names)
-    tb = {names.index(c): i for i, c in enumerate(seeded.order(names, seed, contest, 0))}
+    tb = {names.index(c): i for i, c in enumerate(_ranking.order(names, seed, contest, 0))}
     M = P - P.T
     pairs = [(x, y) for x in range(n) for y in range(n) if M[x, y] > 0]
     pairs.sort(key=lambda e: (-int(M[e]), tb[e[0]], -tb[e[1]]))
@@ -242,11 +232,11 @@ def ranked_pairs(ballots: RankedBallots, seats: int = 1, **options: Any) -> Resu
     for m in sorted({r["margin"] for r in rounds}, reverse=True):
         group = [r for r in rounds if r["margin"] == m]
         if len(group) > 1 and not all(r["locked"] for r in group):
-            labels = [">".join(r["pair"]) for r in group]
-            ties.append(seeded.record(f"pairs with margin {m}", labels, labels, 0, seed))
+            order = [f"{names[a]}>{names[b]}" for a, b in pairs if M[a, b] == m]
+            ties.append(_ranking.record(f"pairs with margin {m}", order, 0))
     ranking = _rank(locked, names, seed, contest, ties, "ranked pairs tie")
     winners = [x for x in range(n) if not locked[:, x].any()]
-    opts = {"overvote": overvote, "tie_seed": seed, "contest": contest, "strength": "margins"}
+    opts = {"overvote": overvote, "seed": seed, "contest_id": contest, "strength": "margins"}
     return _result("ranked-pairs", ballots, seats, P, ranking, winners, opts, ties, {}, rounds)
 
 
@@ -263,7 +253,7 @@ def copeland(ballots: RankedBallots, seats: int = 1, **options: Any) -> Result:
     ties: list = []
     ranking = _rank(ahead, names, seed, contest, ties, "Copeland tie")
     winners = [x for x in range(len(names)) if score[x] == score.max()]
-    opts = {"overvote": overvote, "tie_seed": seed, "contest": contest, "score": "wins minus losses"}
+    opts = {"overvote": overvote, "seed": seed, "contest_id": contest, "score": "wins minus losses"}
     scores = {names[x]: int(score[x]) for x in range(len(names))}
     return _result("copeland", ballots, seats, P, ranking, winners, opts, ties, {"scores": scores}, [])
 
@@ -297,6 +287,6 @@ def minimax(ballots: RankedBallots, seats: int = 1, **options: Any) -> Result:
     ties: list = []
     ranking = _rank(ahead, names, seed, contest, ties, "minimax tie")
     winners = [x for x in range(n) if score[x] == score.min()]
-    opts = {"overvote": overvote, "tie_seed": seed, "contest": contest, "score": kind}
+    opts = {"overvote": overvote, "seed": seed, "contest_id": contest, "score": kind}
     scores = {names[x]: int(score[x]) for x in range(n)}
     return _result("minimax", ballots, seats, P, ranking, winners, opts, ties, {"scores": scores}, [])

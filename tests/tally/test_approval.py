@@ -78,11 +78,11 @@ def test_one_voter_elects_their_approvals():
 
 def test_all_tied_is_broken_by_seed_and_recorded():
     b = ApprovalBallots.from_sets([["a", "b", "c"]])
-    winners = {count(b, method="approval", tie_seed=str(s)).elected[0] for s in range(30)}
+    winners = {count(b, method="approval", seed=str(s)).elected[0] for s in range(30)}
     assert winners == {"a", "b", "c"}
-    res = count(b, method="approval", tie_seed="x")
-    assert res.ties[0]["tied"] == res.details["ranking"]
-    assert res.to_json() == count(b, method="approval", tie_seed="x").to_json()
+    res = count(b, method="approval", seed="x")
+    assert res.ties[0]["order"] == res.details["ranking"]
+    assert res.to_json() == count(b, method="approval", seed="x").to_json()
 
 
 def test_bad_input_is_refused():

@@ -56,12 +56,12 @@ def test_cycle_is_reported_without_a_winner():
 
 @pytest.mark.parametrize("method", ["schulze", "copeland", "minimax"])
 def test_full_cycle_tie_is_broken_by_the_declared_seed_and_recorded(method):
-    a = count(_cycle(), method=method, tie_seed="s1")
-    b = count(_cycle(), method=method, tie_seed="s1")
+    a = count(_cycle(), method=method, seed="s1")
+    b = count(_cycle(), method=method, seed="s1")
     assert a.to_json() == b.to_json()
-    assert a.ties and a.ties[0]["tied"] and "seeded" in a.ties[0]["rule"]
+    assert a.ties and a.ties[0]["tied"] and "sha256" in a.ties[0]["rule"]
     assert set(a.to_dict()["winners"]) == {"A", "B", "C"}
-    seeds = {count(_cycle(), method=method, tie_seed=str(s)).elected[0] for s in range(30)}
+    seeds = {count(_cycle(), method=method, seed=str(s)).elected[0] for s in range(30)}
     assert seeds == {"A", "B", "C"}
 
 

@@ -74,9 +74,13 @@ class Count:
         self.tie_rank = {c: i for i, c in enumerate(prof.tie_order)} if prof and prof.tie_order else None
         self.state = [WITHDRAWN if c in withdrawn else HOPEFUL for c in range(n)]
         self.vote = [arith.n(0) for _ in range(n)]
+        self.piles: list[list[Ballot]] = [[] for _ in range(n)]
         self.ballots: list[Ballot] = []
         self.nballots = 0
-        for ranking, count in zip(rankings_of(ballots), ballots.weights.tolist(), strict=True):
+        # Identical rows are merged first (exact: every rule gives a row of k ballots k times one
+        # ballot's value); rows with equal rankings keep their side table, so they are not merged.
+        rows = ballots if prof is not None and prof.equal else ballots.grouped()
+        for ranking, count in zip(rankings_of(rows), rows.weights.tolist(), strict=True):
             if count <= 0:
                 continue
             kept = []
@@ -160,11 +164,19 @@ class Count:
         while b.index < len(r) and self.state[r[b.index]] != HOPEFUL:
             b.index += 1
         if b.index < len(r):
-            self.vote[r[b.index]] += b.weight * b.count
+            c = r[b.index]
+            self.vote[c] += b.weight * b.count
+            self.piles[c].append(b)
         else:
             self.exhausted += b.weight * b.count
 
+    def take(self, c: int) -> list[Ballot]:
+        """The ballots ``c`` holds (placed with ``place``), handed over for transfer."""
+        pile, self.piles[c] = self.piles[c], []
+        return pile
+
     def ballots_of(self, c: int) -> list[Ballot]:
+        """The ballots whose current preference is ``c`` (a scan; for rules that move ballots themselves)."""
         return [b for b in self.ballots if b.index < len(b.ranking) and b.ranking[b.index] == c]
 
     # ---- ties ----

@@ -60,39 +60,71 @@ class MeekCount(Count):
 
 
 def _distribute(E: MeekCount, rule: str) -> None:
+    """One Meek/Warren distribution of every ballot; sets each candidate's vote and the residual."""
     A = E.A
     one, zero = A.one, A.n(0)
     kf = E.kf
     vote = [zero] * len(E.names)
-    residual = zero
     live = [s in ("hopeful", "elected", "pending") for s in E.state]
+    plain = [b for b in E.ballots if not b.equal]
+    if A.name == "rational":
+        residual = _dist_exact(A, plain, kf, vote, rule)
+    else:
+        residual = _dist_scaled(A.scale, max(A.geps, 1), plain, kf, vote, rule)
     for b in E.ballots:
-        m = b.count
-        kept_total = zero
         if b.equal:
-            kept_total = _dist_equal(E, b.ranking, 0, one, m, vote, live, rule)
-        else:
-            w = one
-            for c in b.ranking:
-                k = kf[c]
-                if not k:
-                    continue
-                if rule == "warren":
-                    keep = k if A.lt(k, w) else w
-                    w = w - keep
-                elif rule == "meek-prf":
-                    keep = A.mul(w, k, up=True)
-                    w = w - keep
-                else:
-                    keep = A.mul(w, k)
-                    w = A.mul(w, one - k)
-                vote[c] += keep * m
-                kept_total += keep * m
-                if A.le(w, zero):
-                    break
-        residual += A.n(m) - kept_total
+            residual += A.n(b.count) - _dist_equal(E, b.ranking, 0, one, b.count, vote, live, rule)
     E.vote = vote
     E.residual = residual
+
+
+def _dist_exact(A, ballots, kf, vote, rule):
+    residual = A.n(0)
+    for b in ballots:
+        m, w, kept = b.count, A.one, A.n(0)
+        for c in b.ranking:
+            k = kf[c]
+            if not k:
+                continue
+            if rule == "warren":
+                keep = k if k < w else w
+                w = w - keep
+            else:
+                keep = w * k
+                w = w * (1 - k)
+            vote[c] += keep * m
+            kept += keep * m
+            if w <= 0:
+                break
+        residual += m - kept
+    return residual
+
+
+def _dist_scaled(S: int, lim: int, ballots, kf, vote, rule):
+    """Integer (fixed or guarded) distribution. ``lim``: a weight below it counts as zero and k < w needs
+    w - k >= lim (guarded: half a unit of the last place; fixed: one unit), as ``Arithmetic.cmp``."""
+    residual = 0
+    for b in ballots:
+        m, w, kept = b.count, S, 0
+        for c in b.ranking:
+            k = kf[c]
+            if not k:
+                continue
+            if rule == "meek":
+                keep = w * k // S
+                w = w * (S - k) // S
+            elif rule == "meek-prf":
+                keep = -(-w * k // S)
+                w -= keep
+            else:
+                keep = k if w - k >= lim else w
+                w -= keep
+            vote[c] += keep * m
+            kept += keep * m
+            if w < lim:
+                break
+        residual += m * S - kept
+    return residual
 
 
 def _dist_equal(E: MeekCount, ranking, i: int, w, m: int, vote, live, rule) -> object:

@@ -65,7 +65,7 @@ def _certain_losers(E: Count, surplus) -> list[int]:
 
 
 def _move(E: Count, c: int) -> None:
-    for b in E.ballots_of(c):
+    for b in E.take(c):
         E.place(b)
 
 
@@ -120,7 +120,7 @@ def count_mpls(ballots, seats: int = 1, **options):
                 c = E.break_tie(highest(E, at_threshold()), "largest surplus")
                 E.elect(c, "Elect")
                 surplus, total = E.vote[c] - E.quota, E.vote[c]
-                for b in E.ballots_of(c):
+                for b in E.take(c):
                     b.weight = A.div(A.mul(b.weight, surplus), total)
                     E.place(b)
                 E.vote[c] = E.quota

@@ -86,7 +86,7 @@ def count_scotland(ballots, seats: int = 1, **options):
             c = _prior_stage(E, [c for c in E.pending if E.vote[c] == high], True, "largest surplus")
             E.unpend(c, "Transfer high surplus")
             surplus, total = E.vote[c] - E.quota, E.vote[c]
-            for b in E.ballots_of(c):
+            for b in E.take(c):
                 b.weight = A.muldiv(b.weight, surplus, total)
                 E.place(b)
             E.vote[c] = E.quota
@@ -96,7 +96,7 @@ def count_scotland(ballots, seats: int = 1, **options):
             low = min(E.vote[c] for c in E.hopeful)
             c = _prior_stage(E, [c for c in E.hopeful if E.vote[c] == low], False, "defeat low candidate")
             E.defeat(c, "Defeat low candidate")
-            for b in E.ballots_of(c):
+            for b in E.take(c):
                 E.place(b)
             E.vote[c] = A.n(0)
             E.log("transfer", f"Transfer defeated: {E.names[c]}")

@@ -51,7 +51,7 @@ def transfer_surplus(E: Count, c: int) -> None:
     """Move ``c``'s ballots on with weight (weight x surplus) / vote, each step truncated."""
     A = E.A
     surplus, total = E.vote[c] - E.quota, E.vote[c]
-    for b in E.ballots_of(c):
+    for b in E.take(c):
         b.weight = A.div(A.mul(b.weight, surplus), total)
         E.place(b)
     E.vote[c] = E.quota
@@ -60,7 +60,7 @@ def transfer_surplus(E: Count, c: int) -> None:
 
 def transfer_defeated(E: Count, cands: list[int]) -> None:
     for c in cands:
-        for b in E.ballots_of(c):
+        for b in E.take(c):
             E.place(b)
     for c in cands:
         E.vote[c] = E.A.n(0)

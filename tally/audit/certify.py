@@ -20,7 +20,7 @@ from . import rctab_export, signing
 from .config import AuditConfig
 from .manifest import build_manifest, manifest_bytes
 from .receipts import read_receipts, write_receipts
-from .records import BallotRecord, ballots_from_records, write_records
+from .records import BallotRecord, ballots_from_records, read_records, write_records
 
 README = """\
 Audit package for contest {contest}
@@ -118,7 +118,8 @@ def certify(
     from .package import write_package
 
     receipt_list = read_receipts(write_receipts(list(receipts)))
-    write_records(config, records)  # checks sorted, unique ids before anything is counted
+    # the strict reader is what verify uses: a record it would refuse is refused before counting
+    records = read_records(write_records(config, records), config)
     result = count_records(config, records)
     result_json = result.to_json()
     manifest = build_manifest(config, records, receipt_list, result_json, certified_at=certified_at)

@@ -16,7 +16,7 @@ Members, in this order (``rctab/`` only for contests with an RCTab counterpart, 
 ====================  =========================================================================
 
 The bytes are deterministic: fixed member order, every timestamp 1980-01-01 00:00:00, mode 0644, Unix
-creator, deflate level 9 (byte-identical for the same zlib; ``tally verify`` checks contents, not the zip).
+creator, deflate level 6 (byte-identical for the same zlib; ``tally verify`` checks contents, not the zip).
 
 Reading is hardened: anything that is not a zip, encrypted or unusually compressed members, names that
 could escape a folder (absolute, ``..``, backslashes, NUL), duplicate or unexpected members, members
@@ -77,7 +77,7 @@ def write_package(members: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
             info.create_system = 3
-            zf.writestr(info, members[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            zf.writestr(info, members[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     return buf.getvalue()
 
 

@@ -22,6 +22,7 @@ byte form, and the Merkle tree (``merkle.py``) is built over these record lines 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from ..errors import BallotError, TallyError
 from .config import AuditConfig, load_json
 
 RECORDS_FORMAT = "tally-cvr/1"
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -46,8 +48,11 @@ class BallotRecord:
     ballot: Any
 
     def to_bytes(self) -> bytes:
-        """The canonical record line (without newline): the Merkle leaf data."""
-        return canonical.dumps_bytes({"ballot": self.ballot, "id": self.id})
+        """The canonical record line (without newline): the Merkle leaf data.
+
+        Same bytes as ``canonical.dumps``; the content is already plain JSON (checked when the record
+        was made), so the C encoder is called directly."""
+        return _encode({"ballot": self.ballot, "id": self.id}).encode("utf-8")
 
 
 def _fail(message: str, record: str | int | None) -> BallotError:

@@ -152,3 +152,15 @@ def test_receipt_removed_names_the_receipt_list(contest):
     raw = "".join(r + "\n" for r in receipts).encode()
     lines = differences(tampered(contest, **{"receipts.txt": raw}))
     assert "DIFFERS receipts.txt: receipt count differs (manifest 7, file 6)" in lines
+
+
+def test_certify_refuses_records_the_verifier_would_refuse(key):
+    from tally import TallyError
+    from tally.audit import BallotRecord
+    from tally.audit.certify import certify
+
+    config = contest_config()
+    with pytest.raises(TallyError, match="not a candidate"):
+        certify(config, [BallotRecord("x1", ["nobody"])], key)
+    with pytest.raises(TallyError, match="not sorted"):
+        certify(config, [BallotRecord("x2", ["bob"]), BallotRecord("x1", ["bob"])], key)

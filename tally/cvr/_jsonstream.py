@@ -34,6 +34,9 @@ _STRUCT = re.compile(rb'[\[\]{}"]')
 _IN_STRING = re.compile(rb'["\\]')
 _SCALAR_END = re.compile(rb"[,\]} \t\r\n]")
 _WS = b" \t\r\n"
+_FIRST_MEMBER = re.compile(
+    rb'(\{[ \t\r\n]*"[A-Za-z0-9_@.\-]{1,64}")(?:[ \t\r\n]*:[ \t\r\n]*("[A-Za-z0-9_@.\- ]{0,40}"))?'
+)
 
 
 class _Stream:
@@ -153,7 +156,7 @@ class _Stream:
         self.expect(b"[", key)
         index = 0
         need_comma = False
-        prefix: bytes | None = None
+        prefixes: tuple[bytes, ...] | None = None
         slow_until = -1  # file offset up to which the fast path already failed
         while True:
             c = self.peek(key)
@@ -167,10 +170,14 @@ class _Stream:
                 self.pos += 1
                 c = self.peek(key)
             if c == 123 and self.base + self.pos >= slow_until:
-                if prefix is None:
-                    prefix = self._first_key_prefix(key)
-                if prefix:
+                if prefixes is None:
+                    prefixes = self._first_key_prefixes()
+                got = None
+                for prefix in prefixes:
                     got = self._fast_batch(prefix, decode_many)
+                    if got is not None:
+                        break
+                if got is not None:
                     if isinstance(got, list):
                         yield index, got
                         index += len(got)
@@ -187,12 +194,16 @@ class _Stream:
             index += 1
             need_comma = True
 
-    def _first_key_prefix(self, key: str) -> bytes:
-        """``{`` plus blanks plus the first member name of the element at ``pos`` (b"" if none)."""
+    def _first_key_prefixes(self) -> tuple[bytes, ...]:
+        """Markers of an element start, most specific first: ``{"key":"value"`` when the first member
+        is a short string, then ``{"key"``; empty when the element does not start with a plain key."""
         while len(self.buf) - self.pos < 4096 and self.more():
             pass
-        m = re.compile(rb'\{[ \t\r\n]*"[A-Za-z0-9_@.\-]{1,64}"').match(self.buf, self.pos)
-        return m.group(0) if m else b""
+        m = _FIRST_MEMBER.match(self.buf, self.pos)
+        if not m:
+            return ()
+        key_only = m.group(1)
+        return (m.group(0), key_only) if m.group(2) else (key_only,)
 
     def _fast_batch(self, prefix: bytes, decode_many: Callable[[bytes], list]) -> list | int | None:
         """Decode all whole elements before the last ``},{prefix`` in the buffer.
@@ -204,6 +215,7 @@ class _Stream:
             self.more()
         buf, start = self.buf, self.pos
         j = len(buf)
+        failed: int | None = None
         for _ in range(4):
             j = buf.rfind(prefix, start + 1, j)
             if j < 0:
@@ -221,10 +233,11 @@ class _Stream:
             try:
                 items = decode_many(b"[" + buf[start : k + 1] + b"]")
             except (msgspec.DecodeError, ValueError):
-                return self.base + j
+                failed = self.base + j if failed is None else failed
+                continue
             self.pos = j
             return items
-        return None
+        return failed
 
 
 def members(

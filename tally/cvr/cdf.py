@@ -172,48 +172,64 @@ def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr
     path = source.file_path
     file_name = path.name
     cvr_decoders = decoders(_Cvr)
+    unset = msgspec.UNSET
+    known: dict[tuple, tuple] = {}  # raw (rank, name) pairs -> validated rankings, interned
     index = 0
     for _key, first, batch in members(path, {"CVR": cvr_decoders}):
         if first is None:
             continue
         for offset, cvr in enumerate(batch):
             index += 1
-            where = f"CVR[{first + offset}]"
-            snap = next((s for s in cvr.CVRSnapshot if s.id == cvr.CurrentSnapshotId), None)
-            if snap is None:
-                raise fail(path, f"current snapshot {cvr.CurrentSnapshotId!r} not found", where)
-            if snap.CVRContest is None:
-                raise fail(path, "current snapshot has no CVRContest", where)
+            current = cvr.CurrentSnapshotId
+            snap = next((s for s in cvr.CVRSnapshot if s.id == current), None)
+            if snap is None or snap.CVRContest is None:
+                raise fail(
+                    path,
+                    f"current snapshot {current!r} missing or without CVRContest",
+                    f"CVR[{first + offset}]",
+                )
             contest = next((c for c in snap.CVRContest if c.ContestId == contest_id), None)
             if contest is None:
-                raise fail(path, f"CVR has no CVRContest for contest {contest_id!r}", where)
+                raise fail(
+                    path, f"CVR has no CVRContest for contest {contest_id!r}", f"CVR[{first + offset}]"
+                )
             pairs: list[tuple[int, str]] = []
             for sel in contest.CVRContestSelection:
                 name = selections.get(sel.ContestSelectionId)
                 if name is None:
+                    where = f"CVR[{first + offset}]"
                     raise fail(path, f"ContestSelection {sel.ContestSelectionId!r} not found", where)
-                if sel.Rank is not msgspec.UNSET:
-                    pairs.append((_rank(sel.Rank, path, where), name))
+                if sel.Rank is not unset:
+                    pairs.append((sel.Rank, name))
                     continue
                 for pos in sel.SelectionPosition:
-                    if pos.CVRWriteIn is not msgspec.UNSET:
+                    if pos.CVRWriteIn is not unset:
                         name = UWI
                     if pos.HasIndication == "no" or pos.IsAllocable == "no":
                         continue
-                    if pos.Rank is None:
-                        raise fail(path, "selection position has no Rank", where)
-                    pairs.append((_rank(pos.Rank, path, where), name))
-            precinct = units.get(cvr.BallotStyleUnitId) if cvr.BallotStyleUnitId is not None else None
+                    pairs.append((pos.Rank, name))
+            key = tuple(pairs)
+            rankings = known.get(key)
+            if rankings is None:
+                where = f"CVR[{first + offset}]"
+                for rank, _ in pairs:
+                    _rank(rank, path, where)
+                rankings = check_rankings(pairs, config, path, where)
+                if len(known) < 1_000_000:
+                    known[key] = rankings
+            unit = cvr.BallotStyleUnitId
             yield Cvr(
-                rankings=check_rankings(pairs, config, path, where),
-                source=source,
-                record_id=f"{file_name}({index})",
-                supplied_id=cvr.BallotPrePrintedId or "",
-                precinct=precinct or "",
+                rankings,
+                source,
+                f"{file_name}({index})",
+                cvr.BallotPrePrintedId or "",
+                precinct=(units.get(unit) or "") if unit is not None else "",
             )
 
 
 def _rank(value, path: Path, where: str) -> int:
+    if value is None:
+        raise fail(path, "selection position has no Rank", where)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
         raise fail(path, f"rank {value!r} is not a valid rank", where)
     return value

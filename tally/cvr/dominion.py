@@ -124,23 +124,29 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
 
     limit = config.rules.max_rankings
     uwi_label = source.undeclared_write_in_label
-    name_for = config.name_for
-    code_text: dict[Id, str] = {}
-    known: dict[tuple, tuple] = {}  # validated rankings, interned
+    contest_int = int(contest_id) if contest_id.isascii() and contest_id.isdigit() else None
+    known: dict[tuple, tuple] = {}  # raw (rank, candidate id) marks -> validated rankings, interned
+    texts: dict[Id, str] = {}  # tabulator and batch ids as text
+    places: dict[tuple[int | None, int | None], tuple[str, str]] = {}
+    extras: dict[Id | None, dict[str, str]] = {}  # shared, read-only extra dicts per ballot type
 
-    def code_of(candidate: Id, where: Path, record: str) -> str:
-        text = code_text.get(candidate)
-        if text is None:
-            if isinstance(candidate, bool):
-                raise fail(where, f"CandidateId {candidate!r} is not an id", record)
-            raw = str(candidate)
-            if raw not in codes:
-                raise fail(where, f"candidate id {raw!r} is not listed for contest {contest_id!r}", record)
-            text = UWI if uwi_label and raw == uwi_label else raw
-            if name_for(text) is None:
-                raise fail(where, f"unrecognized candidate {raw!r}", record)
-            code_text[candidate] = text
-        return text
+    def rankings_for(marks: list[Mark], path: Path, index: int) -> tuple:
+        raw = [(m.Rank, m.CandidateId) for m in marks if not m.IsAmbiguous]
+        key = tuple(raw)
+        found = known.get(key)
+        if found is None:
+            where = f"Sessions[{index}]"
+            pairs = [(rank, _code(cand, codes, uwi_label, config, path, where)) for rank, cand in raw]
+            found = _validate(pairs, limit, num_ranks, path, where)
+            if len(known) < 1_000_000:
+                known[key] = found
+        return found
+
+    def text(value: Id) -> str:
+        out = texts.get(value)
+        if out is None:
+            out = texts[value] = str(value)
+        return out
 
     one, many = decoders(Session)
     count = 0
@@ -154,42 +160,62 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
                     data = session.Modified
                     if data is None:
                         continue
-                where = f"Sessions[{first + offset}] (RecordId {session.RecordId})"
                 cards = data.Cards
-                contest_lists = [c.Contests for c in cards] if cards is not None else [data.Contests or []]
-                for contest_list in contest_lists:
-                    for contest in contest_list:
-                        cid = contest.Id
-                        if (cid if type(cid) is str else str(cid)) != contest_id:
-                            continue
-                        if OUTSTACK_SKIP in contest.OutstackConditionIds:
-                            continue
-                        pairs = []
-                        for mark in contest.Marks:
-                            if mark.IsAmbiguous:
-                                continue
-                            pairs.append((mark.Rank, code_of(mark.CandidateId, path, where)))
-                        key = tuple(pairs)
-                        rankings = known.get(key)
-                        if rankings is None:
-                            rankings = _validate(pairs, limit, num_ranks, path, where)
-                            if len(known) < 1_000_000:
-                                known[key] = rankings
-                        yield Cvr(
-                            rankings=rankings,
-                            source=source,
-                            supplied_id=str(session.RecordId),
-                            tabulator_id=str(session.TabulatorId),
-                            batch_id=str(session.BatchId),
-                            precinct=_lookup(precincts, data.PrecinctId, "PrecinctId", path, where),
-                            precinct_portion=_lookup(
-                                portions, data.PrecinctPortionId, "PrecinctPortionId", path, where
-                            ),
-                            extra={"contest_id": contest_id, "ballot_type_id": _text(data.BallotTypeId)},
-                        )
-                        count += 1
+                if cards is None:
+                    found = [c for c in data.Contests or () if c.Id == contest_int or c.Id == contest_id]
+                else:
+                    found = [
+                        c
+                        for card in cards
+                        for c in card.Contests
+                        if c.Id == contest_int or c.Id == contest_id
+                    ]
+                if not found:
+                    continue
+                place = places.get((data.PrecinctId, data.PrecinctPortionId))
+                if place is None:
+                    where = f"Sessions[{first + offset}]"
+                    place = (
+                        _lookup(precincts, data.PrecinctId, "PrecinctId", path, where),
+                        _lookup(portions, data.PrecinctPortionId, "PrecinctPortionId", path, where),
+                    )
+                    places[(data.PrecinctId, data.PrecinctPortionId)] = place
+                extra = extras.get(data.BallotTypeId)
+                if extra is None:
+                    extra = {"contest_id": contest_id, "ballot_type_id": _text(data.BallotTypeId)}
+                    extras[data.BallotTypeId] = extra
+                for contest in found:
+                    if OUTSTACK_SKIP in contest.OutstackConditionIds:
+                        continue
+                    yield Cvr(
+                        rankings_for(contest.Marks, path, first + offset),
+                        source,
+                        "",
+                        str(session.RecordId),
+                        text(session.TabulatorId),
+                        text(session.BatchId),
+                        place[0],
+                        place[1],
+                        extra,
+                    )
+                    count += 1
     if count == 0:
         raise fail(folder, f"no cast vote records found for contest {contest_id!r}")
+
+
+def _code(
+    candidate: Id, codes: set[str], uwi_label: str, config: ContestConfig, path: Path, where: str
+) -> str:
+    """The CVR string for a Dominion candidate id: checked against the manifest and the config."""
+    if isinstance(candidate, bool):
+        raise fail(path, f"CandidateId {candidate!r} is not an id", where)
+    raw = str(candidate)
+    if raw not in codes:
+        raise fail(path, f"candidate id {raw!r} is not listed for the contest", where)
+    text = UWI if uwi_label and raw == uwi_label else raw
+    if config.name_for(text) is None:
+        raise fail(path, f"unrecognized candidate {raw!r}", where)
+    return text
 
 
 def _validate(pairs, limit, num_ranks, path, where) -> tuple:

@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (JSON/XML templates: %-formatting keeps the literal braces readable)
 """Generated CVR exports for the reader benchmarks (seeded, written into a temporary folder)."""
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ def cdf_report(path: Path, count: int, xml: bool) -> Path:
             )
         return path
     with open(path, "w") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<CastVoteRecordReport xmlns="NIST_V0_cast_vote_records.xsd">')
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<CastVoteRecordReport xmlns="NIST_V0_cast_vote_records.xsd">'
+        )
         for i in range(count):
             sels = "".join(
                 "<CVRContestSelection><ContestSelectionId>cs-%d</ContestSelectionId><SelectionPosition>"
@@ -97,10 +101,13 @@ def cdf_report(path: Path, count: int, xml: bool) -> Path:
             )
         out.write(
             '<Election ObjectId="e1">'
-            + "".join('<Candidate ObjectId="c-%d"><Name>%s</Name></Candidate>' % (c, n) for c, n in enumerate(names))
+            + "".join(
+                '<Candidate ObjectId="c-%d"><Name>%s</Name></Candidate>' % (c, n) for c, n in enumerate(names)
+            )
             + '<Contest ObjectId="k1"><Name>Bench</Name>'
             + "".join(
-                '<ContestSelection ObjectId="cs-%d"><CandidateIds>c-%d</CandidateIds></ContestSelection>' % (c, c)
+                '<ContestSelection ObjectId="cs-%d"><CandidateIds>c-%d</CandidateIds></ContestSelection>'
+                % (c, c)
                 for c in range(8)
             )
             + '</Contest></Election><GpUnit ObjectId="g"><Name>X</Name></GpUnit><Party ObjectId="p"/>'

@@ -125,7 +125,8 @@ class Arithmetic:
 
     # display
     def fmt(self, v) -> str:
-        """``v`` as a decimal string with ``display`` places, rounded half up."""
+        """``v`` as a decimal string with ``display`` places, rounded half up.
+        Guarded values shown beyond their precision separate the guard digits with ``_`` (as droop)."""
         d = self.display
         if self.name == "rational":
             f = Fraction(v)
@@ -138,7 +139,10 @@ class Arithmetic:
         units = abs(units)
         if d == 0:
             return f"{sign}{units}"
-        return f"{sign}{units // 10**d}.{units % 10**d:0{d}d}"
+        frac = f"{units % 10**d:0{d}d}"
+        if self.name == "guarded" and d > self.precision:  # guard digits shown after an underscore
+            frac = f"{frac[: self.precision]}_{frac[self.precision :]}"
+        return f"{sign}{units // 10**d}.{frac}"
 
     def fraction(self, v) -> Fraction:
         """The exact value of ``v``."""

@@ -2,7 +2,8 @@
 arithmetic, precision 9, display 9.
 
 Grammar: ``RULE`` then any of ``-oN`` (omega, Meek/Warren convergence 10^-N), ``-fixed`` / ``-guarded`` /
-``-rational`` (arithmetic), ``-pN`` (precision), ``-gN`` (guard digits), ``-dN`` (places displayed), each
+``-rational`` (arithmetic; ``-integer`` is fixed with precision 0), ``-pN`` (precision), ``-gN``
+(guard digits), ``-dN`` (places displayed), each
 at most once. ``RULE`` is one of the STV rule ids (longest match, so ``wigm-prf-batch`` is not read as
 ``wigm-prf`` plus ``-batch``).
 """
@@ -29,7 +30,7 @@ RULES = (
     "qpq",
 )
 
-_PART = re.compile(r"(?P<arith>fixed|guarded|rational)|(?P<key>[opgd])(?P<num>\d+)")
+_PART = re.compile(r"(?P<arith>fixed|guarded|rational|integer)|(?P<key>[opgd])(?P<num>\d+)")
 _KEYS = {"o": "omega", "p": "precision", "g": "guard", "d": "display"}
 
 
@@ -50,6 +51,11 @@ def parse_variant(name: str) -> tuple[str, dict[str, Any]]:
             raise TallyError(
                 f"method {name!r}: cannot read {part!r} (expected oN, pN, gN, dN or an arithmetic)"
             )
+        if m["arith"] == "integer":  # droop's integer arithmetic: fixed-point with no decimals
+            if "arithmetic" in opts or "precision" in opts:
+                raise TallyError(f"method {name!r} gives the arithmetic twice")
+            opts.update(arithmetic="fixed", precision=0)
+            continue
         key, value = ("arithmetic", m["arith"]) if m["arith"] else (_KEYS[m["key"]], int(m["num"]))
         if key in opts:
             raise TallyError(f"method {name!r} gives {key} twice")

@@ -36,6 +36,7 @@ DROOP = DATA / "elections" / "droop"
         ),
         ("warren-o10-rational-d12", "warren", {"omega": 10, "arithmetic": "rational", "display": 12}),
         ("scottish-stv", "scottish-stv", {}),
+        ("wigm-integer", "wigm", {"arithmetic": "fixed", "precision": 0}),
         ("cfer-batch", "cfer-batch", {}),
     ],
 )

@@ -103,6 +103,8 @@ def test_arithmetic_rounds_as_declared():
     a = guarded.div(guarded.n(1), guarded.n(3))
     assert guarded.eq(a * 3, guarded.n(1))  # 0.999999 equals 1 within half a unit of the 3rd place
     assert guarded.lt(guarded.n(1) - guarded.div(guarded.n(1), guarded.n(1000)), guarded.n(1))
+    assert Arithmetic("guarded", 3, 3, display=5).fmt(a) == "0.333_33"  # guard digits after "_", as droop
+    assert Arithmetic("fixed", 0).fmt(7) == "7"
     rational = Arithmetic("rational", display=3)
     assert rational.div(1, 3) == Fraction(1, 3) and rational.fmt(Fraction(2, 3)) == "0.667"
 

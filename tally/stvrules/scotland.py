@@ -25,7 +25,10 @@ narrowed at each stage to those with the highest (lowest) vote there, until one 
 equal at every stage the decision "by lot" is the declared tie-breaking order (``[tie]`` line, else
 file order; earliest chosen), recorded as a tie.
 
-Known deviation from the Order: none in the counting. Non-transferable papers are credited with their
+Known deviations from the Order: none in the votes credited. A candidate elected with exactly the
+quota has a zero "surplus" transferred as a stage of its own (as droop does; rule 48 only transfers a
+surplus that exceeds the quota); nothing moves, and an extra stage with unchanged totals cannot alter
+a rule 49/51 look-back. Non-transferable papers are credited with their
 value when they exhaust (the Order does not need that number; it is reported). The statute counts each
 ballot paper; identical ballots carry the same value, so a row of ``k`` ballots counts k x its value,
 which is the same sum.

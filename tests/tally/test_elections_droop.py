@@ -41,6 +41,9 @@ def test_droop_reference_count_reproduced(key):
 
     ids = sorted(result.candidates.index(n) + 1 for n in result.elected)
     assert ids == sorted(exp["elected_ids"])
+    assert sorted(result.elected) == sorted(exp["elected"])
+    assert result.rounds[0]["votes"] == exp["round1"]
+    assert result.rounds[-1]["votes"] == exp["final"]
     header, theirs = droop_actions(ref_path)
     assert result.details["quota"] == exp["quota"]
     assert result.details["ballots"] == header["nballots"]

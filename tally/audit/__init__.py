@@ -1,7 +1,24 @@
 """Certification and audit: canonical ballot records, receipts, manifests, signatures, audit packages.
 
 The web app and the CLI call these; nothing here imports web or database code. See README.md
-"Audit packages and receipts" for the formats and what they prove.
+"Audit packages and receipts" for the formats and what they prove. Typical use::
+
+    # casting
+    content = canonical_ballot("ranked", ["bob", "alice"], candidate_ids)   # BallotError if invalid
+    r = draw_secret()                                   # show r.hex() to the voter once, keep nothing
+    receipt = compute_receipt(contest_id, content, r)   # store with the ballot row (and change_key(r))
+
+    # certifying, after the close
+    config = AuditConfig(contest=contest_id, ballot_type="ranked", method="irv",
+                         candidates=tuple(candidate_ids), seats=1, options={}, seed="declared seed")
+    records = make_records(config, [(row.id, row.content) for row in rows])  # ids: [A-Za-z0-9._:-]{1,128}
+    cert = certify(config, records, load_or_create_key(key_path), receipts=[row.receipt for row in rows])
+    cert.package, cert.manifest, cert.result_json, cert.receipts           # zip bytes, dict, str, sorted
+
+    # checking
+    check_receipt(receipt, contest_id, content, r_hex)                     # receipt check page
+    receipt_proof(cert.receipts, receipt)                                   # bulletin inclusion proof
+    verify_package(zip_bytes, public_key=public_key_pem(key)).ok           # what `tally verify` runs
 """
 
 from .certify import Certification, certify, count_records

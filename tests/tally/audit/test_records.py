@@ -166,3 +166,9 @@ def test_int8_matrix_for_small_contests():
     cfg = config()
     ballots = ballots_from_records(cfg, make_records(cfg, [("1", ["a"])]))
     assert ballots.ranks.dtype == np.int8
+
+
+@given(_ranked)
+def test_canonical_ballot_is_idempotent(ranks):
+    once = canonical_ballot("ranked", ranks, CANDS)
+    assert canonical_ballot("ranked", once, CANDS) == once

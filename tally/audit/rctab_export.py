@@ -37,7 +37,7 @@ from typing import Any
 
 from ..errors import TallyError
 from .config import AuditConfig
-from .records import BallotRecord
+from .records import _ID, BallotRecord
 
 RCTAB_METHODS = ("irv", "stv")
 TABULATOR_VERSION = "2.0.1"
@@ -50,9 +50,42 @@ def supports(config: AuditConfig) -> bool:
     return config.ballot_type == "ranked" and config.method in RCTAB_METHODS
 
 
-def _dump(obj: Any, indent: int | None = 2) -> bytes:
-    """JSON text; ``indent=None`` keeps json's fast C encoder for the large CVR file."""
-    return (json.dumps(obj, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
+def _dump(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+_CVR = (
+    '{{"@type":"CVR.CVR","BallotPrePrintedId":"{id}","CVRSnapshot":[{{"@id":"ballot-{id}",'
+    '"@type":"CVR.CVRSnapshot","CVRContest":[{{"@type":"CVR.CVRContest","CVRContestSelection":{selections},'
+    '"ContestId":"contest-1"}}],"Type":"original"}}],"CurrentSnapshotId":"ballot-{id}","ElectionId":"election-1"}}'
+)
+
+
+_POSITION = (
+    '{{"@type":"CVR.SelectionPosition","HasIndication":"yes","IsAllocable":"unknown",'
+    '"NumberVotes":1,"Rank":{k}}}'
+)
+_SELECTION = (
+    '{{"@type":"CVR.CVRContestSelection","ContestSelectionId":"{sel}","SelectionPosition":[{positions}]}}'
+)
+
+
+def _selections(ballot: list[Any], sel_id: dict[str, str]) -> str:
+    """CDF selections (JSON text) of one ranked ballot: one per marked candidate, ordered by its first
+    rank then selection id, holding one position per rank it is marked at."""
+    positions: dict[str, list[int]] = {}
+    for k, rank in enumerate(ballot, start=1):
+        marks = [] if rank is None else ([OVERVOTE_NAME] if rank == [] else rank)
+        for name in [marks] if isinstance(marks, str) else marks:
+            positions.setdefault(name, []).append(k)
+    ordered = sorted(positions.items(), key=lambda item: (item[1][0], sel_id[item[0]]))
+    parts = [
+        _SELECTION.format(sel=sel_id[name], positions=",".join(_POSITION.format(k=k) for k in ranks))
+        for name, ranks in ordered
+    ]
+    return "[" + ",".join(parts) + "]"
 
 
 def _flag(options: dict[str, Any], name: str) -> bool:
@@ -146,56 +179,21 @@ def cdf_cvr(config: AuditConfig, records: Sequence[BallotRecord]) -> bytes:
     if _has_unrecorded_overvote(records):
         names.append(OVERVOTE_NAME)
     sel_id = {name: f"cs-{i + 1}" for i, name in enumerate(names)}
-    cvrs = []
+    # ids are [A-Za-z0-9._:-] (records.py), so they need no JSON escaping; the selections of equal
+    # ballot contents are equal, so each distinct content is encoded once
+    cache: dict[str, str] = {}
+    cvrs: list[str] = []
     for rec in records:
-        positions: dict[str, list[int]] = {}
-        for k, rank in enumerate(rec.ballot, start=1):
-            marks = [] if rank is None else ([OVERVOTE_NAME] if rank == [] else rank)
-            for name in [marks] if isinstance(marks, str) else marks:
-                positions.setdefault(name, []).append(k)
-        selections = [
-            {
-                "@type": "CVR.CVRContestSelection",
-                "ContestSelectionId": sel_id[name],
-                "SelectionPosition": [
-                    {
-                        "@type": "CVR.SelectionPosition",
-                        "HasIndication": "yes",
-                        "IsAllocable": "unknown",
-                        "NumberVotes": 1,
-                        "Rank": k,
-                    }
-                    for k in ranks
-                ],
-            }
-            for name, ranks in sorted(positions.items(), key=lambda item: (min(item[1]), sel_id[item[0]]))
-        ]
-        snapshot = f"ballot-{rec.id}"
-        cvrs.append(
-            {
-                "@type": "CVR.CVR",
-                "BallotPrePrintedId": rec.id,
-                "CVRSnapshot": [
-                    {
-                        "@id": snapshot,
-                        "@type": "CVR.CVRSnapshot",
-                        "CVRContest": [
-                            {
-                                "@type": "CVR.CVRContest",
-                                "CVRContestSelection": selections,
-                                "ContestId": "contest-1",
-                            }
-                        ],
-                        "Type": "original",
-                    }
-                ],
-                "CurrentSnapshotId": snapshot,
-                "ElectionId": "election-1",
-            }
-        )
+        if not _ID.fullmatch(rec.id):
+            raise TallyError(f"ballot id {rec.id!r} is not 1-128 of A-Z a-z 0-9 . _ : -")
+        key = _compact(rec.ballot)
+        selections = cache.get(key)
+        if selections is None:
+            selections = cache[key] = _selections(rec.ballot, sel_id)
+        cvrs.append(_CVR.format(id=rec.id, selections=selections))
     doc = {
         "@type": "CVR.CastVoteRecordReport",
-        "CVR": cvrs,
+        "CVR": [],
         "Election": [
             {
                 "@id": "election-1",
@@ -234,7 +232,8 @@ def cdf_cvr(config: AuditConfig, records: Sequence[BallotRecord]) -> bytes:
         ],
         "Version": "1.0.0",
     }
-    return _dump(doc, indent=None)
+    head, tail = _compact(doc).split('"CVR":[]', 1)
+    return (head + '"CVR":[' + ",".join(cvrs) + "]" + tail + "\n").encode("utf-8")
 
 
 def export(config: AuditConfig, records: Sequence[BallotRecord]) -> dict[str, bytes]:

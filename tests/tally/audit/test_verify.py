@@ -2,6 +2,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tally.audit import generate_key, public_key_pem, signing
 from tally.audit.manifest import ballots_root, manifest_bytes
@@ -164,3 +166,31 @@ def test_certify_refuses_records_the_verifier_would_refuse(key):
         certify(config, [BallotRecord("x1", ["nobody"])], key)
     with pytest.raises(TallyError, match="not sorted"):
         certify(config, [BallotRecord("x2", ["bob"]), BallotRecord("x1", ["bob"])], key)
+
+
+_one_ranking = st.lists(st.sampled_from(["alice", "bob", "carol"]), max_size=3, unique=True)
+_rank_lists = st.lists(_one_ranking, max_size=12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_rank_lists, st.data())
+def test_any_single_ballot_change_is_detected(rankings, data):
+    from tally.audit import make_records
+    from tally.audit.certify import certify
+
+    key = signing.generate_key()
+    config = contest_config()
+    records = make_records(config, [(f"b{i:02d}", r) for i, r in enumerate(rankings)])
+    cert = certify(config, records, key)
+    assert verify_package(cert.package).ok
+    if not records:
+        return
+    i = data.draw(st.integers(0, len(records) - 1))
+    new = data.draw(_one_ranking)
+    if new == records[i].ballot:
+        return
+    changed = [type(r)(r.id, new if j == i else r.ballot) for j, r in enumerate(records)]
+    files = read_package(cert.package)
+    files["ballots.jsonl"] = write_records(config, changed)
+    lines = [c.line() for c in verify_package(write_package(files)).differences()]
+    assert any(line.startswith("DIFFERS ballots.jsonl: Merkle root differs") for line in lines)

@@ -47,7 +47,8 @@ To check a receipt is included: tally verify THIS_FILE.zip --receipt RECEIPT pri
 
 RCTAB_NOTE = """  rctab/          config.json and cvr.json (NIST CDF) to re-run the count with RCTab itself:
                   extract the rctab/ folder, open its config.json in RCTab and tabulate. Ties are set
-                  to stopCountingAndAsk: answer with the choice result.json lists under "ties".
+                  to stopCountingAndAsk: answer with the choices in rctab/tiebreak_decisions.json
+                  (tally rctab rctab/config.json --tiebreak-decisions rctab/tiebreak_decisions.json).
 """
 
 
@@ -81,7 +82,7 @@ def package_members(
     *,
     engine_version: str = __version__,
 ) -> dict[str, bytes]:
-    rctab = rctab_export.export(config, records)
+    rctab = rctab_export.export(config, records, result_json)
     readme = README.format(
         contest=config.contest,
         rule="=" * (len(config.contest) + 26),

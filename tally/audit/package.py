@@ -15,6 +15,8 @@ Members, in this order (``rctab/`` only for contests with an RCTab counterpart, 
 ``rctab/cvr.json``    NIST 1500-103 CDF CVR JSON of the ballots; regenerated and compared likewise
 ====================  =========================================================================
 
+and ``rctab/tiebreak_decisions.json``: the result's tie outcomes as RCTab operator decisions (likewise).
+
 The bytes are deterministic: fixed member order, every timestamp 1980-01-01 00:00:00, mode 0644, Unix
 creator, deflate level 6 (byte-identical for the same zlib; ``tally verify`` checks contents, not the zip).
 
@@ -45,6 +47,7 @@ ORDER = (
     "public_key.pem",
     "rctab/config.json",
     "rctab/cvr.json",
+    "rctab/tiebreak_decisions.json",
 )
 REQUIRED = frozenset(ORDER[:8])
 LARGE = frozenset({"ballots.jsonl", "receipts.txt", "result.json", "rctab/cvr.json"})

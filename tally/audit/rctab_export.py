@@ -21,7 +21,9 @@ stv ``winners_per_round``   ``multiWinnerAllowMultipleWinnersPerRound`` / ``...O
 
 Ties: tally's native seeded tie-break (sha256 order) has no RCTab equivalent, so the config says
 ``tiebreakMode: stopCountingAndAsk``: RCTab reproduces the count exactly up to any tie that decides
-something and then asks its operator, who enters the choice ``result.json`` records under ``ties``.
+something and then asks its operator, who enters the choice ``result.json`` records under ``ties``;
+``rctab/tiebreak_decisions.json`` lists those choices in the form ``tally rctab --tiebreak-decisions``
+reads.
 
 CDF: one ``CVR`` per record in ballot-id order, ``BallotPrePrintedId`` = ballot id; each rank k of the
 record gives a ``SelectionPosition`` with ``Rank`` k on the selection of each candidate marked there (an
@@ -236,8 +238,36 @@ def cdf_cvr(config: AuditConfig, records: Sequence[BallotRecord]) -> bytes:
     return (head + '"CVR":[' + ",".join(cvrs) + "]" + tail + "\n").encode("utf-8")
 
 
-def export(config: AuditConfig, records: Sequence[BallotRecord]) -> dict[str, bytes]:
-    """Package members ``rctab/config.json`` and ``rctab/cvr.json``, or ``{}`` without an RCTab mapping."""
+def tiebreak_decisions(result_json: bytes | str) -> bytes:
+    """``rctab/tiebreak_decisions.json``: the native count's tie outcomes as operator decisions.
+
+    One ``{"round", "tied", "choice", "kind"}`` entry per tie in ``result.json``'s ``ties`` (``kind``
+    ``loser`` for an elimination, ``winner`` for an election), the format ``tally rctab
+    --tiebreak-decisions`` reads; an RCTab operator enters the same choices when asked.
+    """
+    try:
+        ties = json.loads(result_json).get("ties", [])
+    except (ValueError, AttributeError):
+        raise TallyError("result.json is not a JSON object") from None
+    kinds = {"elimination": "loser", "election": "winner"}
+    out = []
+    for tie in ties if isinstance(ties, list) else []:
+        if isinstance(tie, dict) and {"round", "tied", "selected"} <= set(tie):
+            entry = {"round": tie["round"], "tied": tie["tied"], "choice": tie["selected"]}
+            if tie.get("kind") in kinds:
+                entry["kind"] = kinds[tie["kind"]]
+            out.append(entry)
+    return _dump(out)
+
+
+def export(
+    config: AuditConfig, records: Sequence[BallotRecord], result_json: bytes | str
+) -> dict[str, bytes]:
+    """Package members under ``rctab/`` (config, CDF CVR, tie decisions), ``{}`` without an RCTab mapping."""
     if not supports(config):
         return {}
-    return {"rctab/config.json": rctab_config(config, records), "rctab/cvr.json": cdf_cvr(config, records)}
+    return {
+        "rctab/config.json": rctab_config(config, records),
+        "rctab/cvr.json": cdf_cvr(config, records),
+        "rctab/tiebreak_decisions.json": tiebreak_decisions(result_json),
+    }

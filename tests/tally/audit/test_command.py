@@ -31,7 +31,7 @@ def test_verify_prints_one_ok_line_per_check_and_exits_0(runner, written):
     lines = out.output.splitlines()
     assert lines[-1] == "verified: every check agrees"
     assert all(line.startswith("OK ") for line in lines[:-1])
-    assert len(lines) == 10
+    assert len(lines) == 11
 
 
 def test_verify_exits_1_and_names_what_differs(runner, written, contest):

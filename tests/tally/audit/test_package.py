@@ -29,6 +29,7 @@ def test_package_members_are_in_fixed_order_with_fixed_timestamps(contest):
         "public_key.pem",
         "rctab/config.json",
         "rctab/cvr.json",
+        "rctab/tiebreak_decisions.json",
     ]
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
 

@@ -76,7 +76,7 @@ def test_cdf_marks_each_rank_and_overvotes_on_their_candidates():
 
 
 def test_methods_without_rctab_counterpart_export_nothing():
-    assert export(cfg("meek"), []) == {}
+    assert export(cfg("meek"), [], "{}") == {}
     with pytest.raises(TallyError, match="no RCTab counterpart"):
         rctab_config(cfg("meek"), [])
 
@@ -96,7 +96,7 @@ def test_exported_cdf_reads_back_through_the_cdf_reader(tmp_path):
         "b5": ["carol"],
     }
     records = make_records(config, ballots.items())
-    for name, data in export(config, records).items():
+    for name, data in export(config, records, "{}").items():
         (tmp_path / name.removeprefix("rctab/")).write_bytes(data)
     contest = load(tmp_path / "config.json")
     (source,) = contest.sources
@@ -108,3 +108,19 @@ def test_exported_cdf_reads_back_through_the_cdf_reader(tmp_path):
         "b4": (),
         "b5": ((1, "carol"),),
     }
+
+
+def test_tie_outcomes_become_rctab_operator_decisions():
+    from tally.audit.rctab_export import tiebreak_decisions
+
+    result = {
+        "ties": [
+            {"round": 2, "kind": "elimination", "tied": ["bob", "carol"], "selected": "carol", "rule": "x"},
+            {"round": 4, "kind": "election", "tied": ["alice", "bob"], "selected": "bob"},
+        ]
+    }
+    assert json.loads(tiebreak_decisions(json.dumps(result))) == [
+        {"round": 2, "tied": ["bob", "carol"], "choice": "carol", "kind": "loser"},
+        {"round": 4, "tied": ["alice", "bob"], "choice": "bob", "kind": "winner"},
+    ]
+    assert json.loads(tiebreak_decisions("{}")) == []

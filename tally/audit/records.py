@@ -232,14 +232,20 @@ def read_records(raw: bytes, config: AuditConfig, *, file: str = "ballots.jsonl"
 
 
 def ballots_from_records(config: AuditConfig, records: Sequence[BallotRecord]):
-    """The ``tally`` ballot set the records stand for, ready for ``tally.count``.
+    """The ``tally`` ballot set the records stand for, ready for ``tally.count``; one row per record in
+    id order, weight 1, candidates in config order.
 
-    ranked -> ``RankedBallots`` (one row per record in id order, weight 1, candidates in config order,
-    ``null`` -> ``BLANK``, an overvote -> ``OVERVOTE``, rows padded with ``BLANK``). Other ballot types
-    need their ballot-set classes in ``tally``; until those exist this raises a ``TallyError`` saying so.
+    - ranked -> ``RankedBallots``: ``null`` -> ``BLANK``, an overvote -> ``OVERVOTE``, rows padded with
+      ``BLANK``;
+    - approval -> ``ApprovalBallots`` (True where approved);
+    - score, quadratic -> ``ScoreBallots`` (int64, 0 where a candidate is absent);
+    - budget -> ``BudgetBallots`` with ``config.ballot_rules`` ``costs`` ({project: cost}), ``budget``
+      and optional ``vote_type`` / ``threshold``; a ``TallyError`` says so while this tally version has
+      no budget ballot set.
     """
+    names = list(config.candidates)
+    index = {c: i for i, c in enumerate(names)}
     if config.ballot_type == "ranked":
-        index = {c: i for i, c in enumerate(config.candidates)}
         width = max((len(r.ballot) for r in records), default=0)
         arr = np.full((len(records), width), BLANK, dtype=rank_dtype(len(index)))
         for b, rec in enumerate(records):
@@ -247,8 +253,45 @@ def ballots_from_records(config: AuditConfig, records: Sequence[BallotRecord]):
                 if rank is None:
                     continue
                 arr[b, k] = OVERVOTE if isinstance(rank, list) else index[rank]
-        return RankedBallots.from_array(arr, None, list(config.candidates))
-    raise TallyError(
-        f"ballot type {config.ballot_type!r}: this tally version has no ballot set for it yet, so the "
-        "records cannot be counted (the record format is defined; counting needs the methods' ballot types)"
+        return RankedBallots.from_array(arr, None, names)
+    from ..ballot_types import ApprovalBallots, ScoreBallots
+
+    if config.ballot_type == "approval":
+        marks = np.zeros((len(records), len(names)), dtype=np.bool_)
+        for b, rec in enumerate(records):
+            marks[b, [index[c] for c in rec.ballot]] = True
+        return ApprovalBallots.from_array(marks, None, names)
+    points = np.zeros((len(records), len(names)), dtype=np.int64)
+    for b, rec in enumerate(records):
+        items = rec.ballot.items() if isinstance(rec.ballot, dict) else ((c, 1) for c in rec.ballot)
+        for c, v in items:
+            points[b, index[c]] = v
+    if config.ballot_type in ("score", "quadratic"):
+        return ScoreBallots.from_array(points, None, names)
+    return _budget_ballots(config, records, points)
+
+
+def _budget_ballots(config: AuditConfig, records: Sequence[BallotRecord], points: np.ndarray):
+    try:
+        from ..budget import BudgetBallots
+    except ImportError:
+        raise TallyError(
+            "ballot type 'budget': this tally version has no budget ballot set yet, so the records "
+            "cannot be counted (the record format is defined)"
+        ) from None
+    rules = config.ballot_rules
+    kinds = {isinstance(r.ballot, dict) for r in records}
+    if len(kinds) > 1:
+        raise TallyError("budget records mix approval lists and point objects")
+    costs = rules.get("costs")
+    if not isinstance(costs, dict) or set(costs) != set(config.candidates) or "budget" not in rules:
+        raise TallyError("config.json: ballot_rules needs 'budget' and 'costs' with one cost per project")
+    default_type = "cumulative" if kinds == {True} else "approval"
+    return BudgetBallots.from_arrays(
+        points,
+        list(config.candidates),
+        [costs[c] for c in config.candidates],
+        rules["budget"],
+        vote_type=rules.get("vote_type", default_type),
+        threshold=rules.get("threshold"),
     )

@@ -105,10 +105,23 @@ def test_records_from_ranked_ignore_row_order_and_expand_weights():
     assert back.grouped().weights.tolist() == one.grouped().weights.tolist()
 
 
-def test_unsupported_ballot_type_names_itself():
+def test_approval_records_build_the_approval_matrix():
     cfg = config("approval")
-    with pytest.raises(TallyError, match="ballot type 'approval'"):
-        ballots_from_records(cfg, make_records(cfg, [("1", ["a"])]))
+    ballots = ballots_from_records(cfg, make_records(cfg, [("1", ["a", "c"]), ("2", []), ("3", ["d"])]))
+    assert ballots.approvals.tolist() == [
+        [True, False, True, False],
+        [False] * 4,
+        [False, False, False, True],
+    ]
+    assert ballots.candidates.names == CANDS
+
+
+@pytest.mark.parametrize("ballot_type", ["score", "quadratic"])
+def test_integer_records_build_the_score_matrix(ballot_type):
+    cfg = config(ballot_type)
+    ballots = ballots_from_records(cfg, make_records(cfg, [("1", {"b": 3, "d": -2}), ("2", {"a": 1})]))
+    assert ballots.scores.tolist() == [[0, 3, 0, -2], [1, 0, 0, 0]]
+    assert ballots.weights.tolist() == [1, 1]
 
 
 def test_config_refuses_floats_and_duplicates():

@@ -194,3 +194,30 @@ def test_any_single_ballot_change_is_detected(rankings, data):
     files["ballots.jsonl"] = write_records(config, changed)
     lines = [c.line() for c in verify_package(write_package(files)).differences()]
     assert any(line.startswith("DIFFERS ballots.jsonl: Merkle root differs") for line in lines)
+
+
+def test_approval_contest_certifies_verifies_and_detects_a_change(key):
+    from tally.audit import AuditConfig, make_records
+    from tally.audit.certify import certify
+
+    config = AuditConfig(
+        contest="board",
+        ballot_type="approval",
+        method="approval",
+        candidates=("x", "y", "z"),
+        seats=2,
+        seed="s",
+    )
+    ballots = {"v1": ["x", "y"], "v2": ["y"], "v3": ["z", "y"], "v4": ["x"], "v5": []}
+    cert = certify(config, make_records(config, ballots.items()), key)
+    assert cert.result.elected[0] == "y"
+    report = verify_package(cert.package)
+    assert report.ok, report.lines()
+    assert not any(c.subject.startswith("rctab/") for c in report.checks)
+    files = read_package(cert.package)
+    files["ballots.jsonl"] = files["ballots.jsonl"].replace(
+        b'{"ballot":[],"id":"v5"}', b'{"ballot":["z"],"id":"v5"}'
+    )
+    lines = [c.line() for c in verify_package(write_package(files)).differences()]
+    assert any(line.startswith("DIFFERS ballots.jsonl: Merkle root differs") for line in lines)
+    assert any(line.startswith("DIFFERS result.json: ") and "differs (file" in line for line in lines)

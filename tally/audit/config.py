@@ -176,3 +176,5 @@ def load_json(raw: bytes, *, file: str) -> Any:
         raise ConfigError(
             f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}", file=file
         ) from None
+    except RecursionError:
+        raise ConfigError("JSON nested too deeply", file=file) from None

@@ -247,7 +247,7 @@ def tiebreak_decisions(result_json: bytes | str) -> bytes:
     """
     try:
         ties = json.loads(result_json).get("ties", [])
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         raise TallyError("result.json is not a JSON object") from None
     kinds = {"elimination": "loser", "election": "winner"}
     out = []

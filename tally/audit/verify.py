@@ -74,7 +74,7 @@ def _summary(value: Any) -> str:
 def _result_differences(found: bytes, recount: str) -> list[str]:
     try:
         a = json.loads(found.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return ["is not valid JSON"]
     b = json.loads(recount)
     if not isinstance(a, dict):

@@ -221,3 +221,10 @@ def test_approval_contest_certifies_verifies_and_detects_a_change(key):
     lines = [c.line() for c in verify_package(write_package(files)).differences()]
     assert any(line.startswith("DIFFERS ballots.jsonl: Merkle root differs") for line in lines)
     assert any(line.startswith("DIFFERS result.json: ") and "differs (file" in line for line in lines)
+
+
+@pytest.mark.parametrize("member", ["config.json", "manifest.json", "result.json", "ballots.jsonl"])
+def test_deeply_nested_json_is_a_difference_not_a_crash(contest, member):
+    report = verify_package(tampered(contest, **{member: b"[" * 200_000 + b"\n"}))
+    assert not report.ok
+    assert any(c.subject == member for c in report.differences()), report.lines()

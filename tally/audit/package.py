@@ -29,6 +29,7 @@ a ``TallyError`` naming the member. Nothing is ever extracted to disk.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -95,6 +96,16 @@ def _unsafe(name: str) -> bool:
     )
 
 
+def _check_member_count(data: bytes, label: str) -> None:
+    """Refuse, before ``zipfile`` builds an object per entry, an archive whose end-of-central-directory
+    record announces more members than a package can hold (the field saturates at 0xFFFF for zip64)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - (1 << 16) - 22))
+    if end != -1 and end + 22 <= len(data):
+        (count,) = struct.unpack_from("<H", data, end + 10)
+        if count > len(ORDER):
+            raise TallyError(f"{count} members, an audit package has at most {len(ORDER)}", file=label)
+
+
 def read_package(source: bytes | str | Path, limits: Limits | None = None) -> dict[str, bytes]:
     """The members of an audit package, read in memory under ``limits``; ``TallyError`` if hostile."""
     limits = limits or Limits()
@@ -114,6 +125,7 @@ def read_package(source: bytes | str | Path, limits: Limits | None = None) -> di
             raise TallyError(f"cannot read: {err.strerror}", file=label) from None
     if len(data) > limits.package:
         raise TallyError(f"package is {len(data)} bytes, more than the {limits.package} allowed", file=label)
+    _check_member_count(data, label)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):

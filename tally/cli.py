@@ -46,10 +46,11 @@ from .cvr.convert import convert_cmd  # noqa: E402
 
 cli.add_command(convert_cmd)
 
-from .audit.command import certify_cmd, verify_cmd  # noqa: E402
+from .audit.command import certify_cmd, receipt_cmd, verify_cmd  # noqa: E402
 
 cli.add_command(verify_cmd)
 cli.add_command(certify_cmd)
+cli.add_command(receipt_cmd)
 
 
 def main() -> None:

@@ -130,3 +130,37 @@ def certify_cmd(config_path, ballots_path, key_path, create_key, receipts_path, 
     _write_atomic(out, cert.package)
     click.echo(f"{out}: {len(records)} ballots, elected {', '.join(cert.result.elected) or 'nobody'}")
     click.echo(f"manifest sha256 {hashlib.sha256(cert.manifest_bytes).hexdigest()}")
+
+
+@click.command("receipt")
+@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--secret", required=True, help="The 32 hex digit secret shown when the ballot was cast.")
+@click.option(
+    "--ballot", "ballot_json", required=True, help='Your choices as JSON, e.g. \'["bob", "alice"]\'.'
+)
+def receipt_cmd(package: Path, secret: str, ballot_json: str) -> None:
+    """Recompute your receipt from your secret and choices, and prove it is in PACKAGE's receipt list.
+
+    Exit 0 when the receipt is included under the manifest's signed Merkle root, 1 when it is not.
+    """
+    from .package import read_package
+    from .receipts import compute_receipt, read_receipts
+    from .records import canonical_ballot
+
+    files = read_package(package)
+    config = AuditConfig.from_json_bytes(files["config.json"])
+    choices = load_json(ballot_json.encode("utf-8"), file="--ballot")
+    content = canonical_ballot(config.ballot_type, choices, config.candidates)
+    receipt = compute_receipt(config.contest, content, secret)
+    click.echo(f"receipt {receipt} (contest {config.contest}, ballot {json.dumps(content)})")
+    report = verify_package(package, recount=False)
+    proof = receipt_proof(read_receipts(files["receipts.txt"]), receipt)
+    if proof is None or report.manifest is None:
+        click.echo("NOT included: this receipt is not in receipts.txt")
+        sys.exit(1)
+    root_ok = check_receipt_proof(proof, report.manifest["receipts"]["merkle_root"])
+    signed = not any(c.subject == "manifest.sig" for c in report.differences())
+    click.echo(f"included: leaf {proof['index']} of {proof['size']}, proof {json.dumps(proof['path'])}")
+    root = "matches" if root_ok else "DIFFERS from"
+    click.echo(f"Merkle root {root} the manifest; signature {'verifies' if signed else 'DOES NOT verify'}")
+    sys.exit(0 if root_ok and signed else 1)

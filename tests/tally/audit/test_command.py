@@ -112,3 +112,23 @@ def test_certify_bad_ballot_is_one_error_line_and_no_output(runner, tmp_path):
     assert out.exit_code == 2
     assert out.output.strip() == "tally: error: ballot x1: 'zed' is not a candidate id of this contest"
     assert not (tmp_path / "p.zip").exists()
+
+
+def test_receipt_command_recomputes_and_proves_inclusion(runner, written, contest):
+    from .conftest import BALLOTS
+
+    path, _ = written
+    # conftest's receipts use secret bytes([i]) * 16 for the i-th record in id order
+    index = sorted(BALLOTS).index("id03")
+    secret = (bytes([index]) * 16).hex()
+    out = runner.invoke(cli, ["receipt", str(path), "--secret", secret, "--ballot", '["carol", "bob"]'])
+    assert out.exit_code == 0, out.output
+    from tally.audit import compute_receipt
+
+    receipt = compute_receipt("mayor-2026", ["carol", "bob"], secret)
+    assert out.output.startswith(f"receipt {receipt} (contest mayor-2026")
+    assert f"included: leaf {contest[2].receipts.index(receipt)} of 7" in out.output
+    assert "Merkle root matches the manifest; signature verifies" in out.output
+    wrong = runner.invoke(cli, ["receipt", str(path), "--secret", secret, "--ballot", '["bob", "carol"]'])
+    assert wrong.exit_code == 1
+    assert "NOT included" in wrong.output

@@ -6,18 +6,21 @@ the fields RCTab requires are present; pass 2 streams the ``CVR`` elements, free
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
 from ._guard import check_rankings, child_text, children, fail, iterparse_xml, local, parse_rank
+from ._xmlchunks import _Fallback, chunked_children
 
+NEEDS_ADJUDICATION = "needs-adjudication"
 REQUIRED = ("CVR", "Election", "GpUnit", "ReportGeneratingDeviceIds", "ReportingDevice", "Party")
 
 
-def _top_level(path: Path) -> Iterator[tuple[str, Element]]:
-    """Each complete child of the root element, cleared from the tree once the caller is done."""
+def _slow_top_level(path: Path) -> Iterator[Element]:
+    """Each complete child of the root element (defusedxml), cleared from the tree once used."""
     depth = 0
     root: Element | None = None
     for event, elem in iterparse_xml(path):
@@ -28,7 +31,7 @@ def _top_level(path: Path) -> Iterator[tuple[str, Element]]:
             continue
         depth -= 1
         if depth == 1:
-            yield local(elem.tag), elem
+            yield elem
             elem.clear()
             if root is not None:
                 root.clear()
@@ -36,13 +39,18 @@ def _top_level(path: Path) -> Iterator[tuple[str, Element]]:
         raise fail(path, "empty XML document")
 
 
-def read_xml(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
-    path = source.file_path
+def _top_level(path: Path, fast: bool) -> Iterator[tuple[str, Element]]:
+    children = chunked_children(path, _CVR_END, _METADATA) if fast else _slow_top_level(path)
+    for elem in children:
+        yield local(elem.tag), elem
+
+
+def _metadata_pass(path: Path, fast: bool, source: CvrSource):
     seen: set[str] = set()
     candidates: dict[str, str] = {}
     units: dict[str, str | None] = {}
-    contest: tuple[str, dict[str, str]] | None = None
-    for tag, elem in _top_level(path):
+    contest = None
+    for tag, elem in _top_level(path, fast):
         seen.add(tag)
         if tag == "Election":
             for cand in children(elem, "Candidate"):
@@ -58,7 +66,18 @@ def read_xml(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
             if uid in units:
                 raise fail(path, f"GpUnit {uid!r} appears multiple times")
             units[uid] = child_text(elem, "Name")
-    missing = [name for name in REQUIRED if name not in seen]
+    return seen, candidates, units, contest
+
+
+def read_xml(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
+    path = source.file_path
+    fast = _fast_ok(path)
+    try:
+        seen, candidates, units, contest = _metadata_pass(path, fast, source)
+    except _Fallback:
+        fast = False
+        seen, candidates, units, contest = _metadata_pass(path, fast, source)
+    missing = [name for name in REQUIRED if name not in seen and name != "CVR"]
     if missing:
         raise fail(path, f"required CDF fields missing: {', '.join(missing)}")
     if contest is None:
@@ -75,7 +94,7 @@ def read_xml(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
         if name is None:
             raise fail(path, f"candidate {cand_id!r} of selection {sid!r} is not in the file")
         selections[sid] = OVERVOTE if source.overvote_label and name == source.overvote_label else name
-    return _records(source, config, contest_id, selections, units)
+    return _records(source, config, contest_id, selections, units, fast)
 
 
 def _selections(contest: Element, path: Path) -> dict[str, tuple[str | None, bool]]:
@@ -88,65 +107,120 @@ def _selections(contest: Element, path: Path) -> dict[str, tuple[str | None, boo
     return out
 
 
-def _records(source, config, contest_id, selections, units) -> Iterator[Cvr]:
+def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cvr]:
     path = source.file_path
     file_name = path.name
+    known: dict[tuple, tuple] = {}
+    names: dict[str, _Names] = {}
     index = 0
     position = 0
-    for tag, elem in _top_level(path):
-        if tag != "CVR":
-            continue
-        position += 1
-        where = f"CVR #{position}"
-        contest = _current_contest(elem, contest_id)
-        if contest is None:
-            continue
-        pairs: list[tuple[int, str]] = []
-        for sel in children(contest, "CVRContestSelection"):
-            if child_text(sel, "Status") == NEEDS_ADJUDICATION:
+    try:
+        for elem in chunked_children(path, _CVR_END) if fast else _slow_top_level(path):
+            tag = elem.tag
+            ns = tag[: tag.index("}") + 1] if tag[:1] == "{" else ""
+            if tag[len(ns) :] != "CVR":
                 continue
-            sid = child_text(sel, "ContestSelectionId")
-            name = selections.get(sid) if sid is not None else None
-            if name is None:
-                raise fail(path, f"ContestSelection {sid!r} not found", where)
-            rank_text = child_text(sel, "Rank")
-            if rank_text is not None:
-                pairs.append((parse_rank(rank_text, path, where), name))
+            q = names.get(ns)
+            if q is None:
+                q = names[ns] = _Names(ns)
+            position += 1
+            contest = _current_contest(elem, contest_id, q)
+            if contest is None:
                 continue
-            for pos in children(sel, "SelectionPosition"):
-                if child_text(pos, "CVRWriteIn") is not None:
-                    name = UWI
-                if child_text(pos, "HasIndication") == "no" or child_text(pos, "IsAllocable") == "no":
+            pairs: list[tuple[str, str]] = []
+            for sel in contest.iterfind(q.CVRContestSelection):
+                if sel.findtext(q.Status) == NEEDS_ADJUDICATION:
                     continue
-                rank_text = child_text(pos, "Rank")
-                if rank_text is None:
-                    raise fail(path, "selection position has no Rank", where)
-                pairs.append((parse_rank(rank_text, path, where), name))
-        unit_id = child_text(elem, "BallotStyleUnitId")
-        precinct = ""
-        if unit_id is not None:
-            if unit_id not in units:
-                raise fail(path, f"GpUnit {unit_id!r} not found", where)
-            precinct = units[unit_id] or ""
-        index += 1
-        yield Cvr(
-            rankings=check_rankings(pairs, config, path, where),
-            source=source,
-            record_id=f"{file_name}({index})",
-            supplied_id=child_text(elem, "UniqueId") or "",
-            precinct=precinct,
-        )
+                sid = sel.findtext(q.ContestSelectionId)
+                name = selections.get(sid) if sid is not None else None
+                if name is None:
+                    raise fail(path, f"ContestSelection {sid!r} not found", f"CVR #{position}")
+                rank_text = sel.findtext(q.Rank)
+                if rank_text is not None:
+                    pairs.append((rank_text, name))
+                    continue
+                for pos in sel.iterfind(q.SelectionPosition):
+                    if pos.find(q.CVRWriteIn) is not None:
+                        name = UWI
+                    if pos.findtext(q.HasIndication) == "no" or pos.findtext(q.IsAllocable) == "no":
+                        continue
+                    rank_text = pos.findtext(q.Rank)
+                    if rank_text is None:
+                        raise fail(path, "selection position has no Rank", f"CVR #{position}")
+                    pairs.append((rank_text, name))
+            key = tuple(pairs)
+            rankings = known.get(key)
+            if rankings is None:
+                where = f"CVR #{position}"
+                parsed = [(parse_rank(r, path, where), n) for r, n in pairs]
+                rankings = check_rankings(parsed, config, path, where)
+                if len(known) < 1_000_000:
+                    known[key] = rankings
+            unit_id = elem.findtext(q.BallotStyleUnitId)
+            precinct = ""
+            if unit_id is not None:
+                if unit_id not in units:
+                    raise fail(path, f"GpUnit {unit_id!r} not found", f"CVR #{position}")
+                precinct = units[unit_id] or ""
+            index += 1
+            yield Cvr(
+                rankings,
+                source,
+                f"{file_name}({index})",
+                elem.findtext(q.UniqueId) or "",
+                precinct=precinct,
+            )
+        if position == 0:
+            raise fail(path, "required CDF fields missing: CVR")
+    except _Fallback:
+        raise fail(path, f"malformed XML after CVR #{position} (the CVR section does not parse)") from None
 
 
-NEEDS_ADJUDICATION = "needs-adjudication"
+class _Names:
+    """Element names qualified with one namespace, for C-speed ``find``."""
+
+    def __init__(self, ns: str):
+        for name in _FIELDS:
+            setattr(self, name, ns + name)
 
 
-def _current_contest(cvr: Element, contest_id: str) -> Element | None:
-    current = child_text(cvr, "CurrentSnapshotId")
-    for snap in children(cvr, "CVRSnapshot"):
+_FIELDS = (
+    "CurrentSnapshotId",
+    "CVRSnapshot",
+    "CVRContest",
+    "ContestId",
+    "CVRContestSelection",
+    "Status",
+    "ContestSelectionId",
+    "Rank",
+    "SelectionPosition",
+    "CVRWriteIn",
+    "HasIndication",
+    "IsAllocable",
+    "BallotStyleUnitId",
+    "UniqueId",
+)
+_METADATA = re.compile(
+    rb"<(?:[A-Za-z_][\w.\-]*:)?(?:Election|GpUnit|Party|ReportingDevice|ReportGeneratingDeviceIds)[\s/>]"
+)
+_CVR_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?CVR\s*>")
+_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _fast_ok(path: Path) -> bool:
+    """The chunked C parse assumes UTF-8; a document declaring another encoding takes the slow path."""
+    with open(path, "rb") as handle:
+        head = handle.read(256)
+    m = _ENCODING.match(head)
+    return m is None or m.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _current_contest(cvr: Element, contest_id: str, q: _Names) -> Element | None:
+    current = cvr.findtext(q.CurrentSnapshotId)
+    for snap in cvr.iterfind(q.CVRSnapshot):
         if snap.get("ObjectId") == current:
-            for contest in children(snap, "CVRContest"):
-                if child_text(contest, "ContestId") == contest_id:
+            for contest in snap.iterfind(q.CVRContest):
+                if contest.findtext(q.ContestId) == contest_id:
                     return contest
             return None
     return None

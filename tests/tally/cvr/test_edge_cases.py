@@ -123,9 +123,43 @@ def test_cdf_xml_dtd_and_entities_are_refused(tmp_path, doctype):
 
 
 def test_xml_nesting_depth_is_limited(tmp_path):
+    folder = b.hart(tmp_path / "h", [{"Alice": "1"}])
+    (folder / "000.xml").write_text("<Cvr>" + "<a>" * 200 + "</a>" * 200 + "</Cvr>")
+    with pytest.raises(CvrError, match="000.xml: XML nesting deeper than 64"):
+        read(config_for(folder, "hart", b.hart_aliases(), contestId="k1"))
+
+
+def test_cdf_xml_deep_nesting_is_refused(tmp_path):
     path = b.cdf_xml(tmp_path, body="<a>" * 200 + "</a>" * 200)
-    with pytest.raises(CvrError, match="nesting deeper"):
+    with pytest.raises(CvrError, match="cvr.xml: "):
         read(config_for(path, "cdf", b.NAMES, contestId="Mayor"))
+
+
+def test_cdf_xml_comment_hiding_a_cvr_end_tag_still_reads(tmp_path):
+    path = b.cdf_xml(tmp_path)
+    text = path.read_text().replace("<UniqueId>u1</UniqueId>", "<!-- </CVR> --><UniqueId>u1</UniqueId>")
+    path.write_text(text)
+    cvrs = read(config_for(path, "cdf", b.NAMES, contestId="Mayor", **UWI_SOURCE))
+    assert cvrs[0].supplied_id == "u1"
+
+
+def test_cdf_xml_fast_and_slow_paths_agree(tmp_path, monkeypatch):
+    from tally.cvr import _cdf_xml, _xmlchunks
+
+    monkeypatch.setattr(_xmlchunks, "CHUNK", 512)
+    path = b.cdf_xml(tmp_path)
+    body = path.read_text()
+    start = body.index("<CVR>")
+    end = body.index("<Election")
+    path.write_text(body[:start] + body[start:end] * 40 + body[end:])
+    config = config_for(path, "cdf", b.NAMES, contestId="Mayor", **UWI_SOURCE)
+    fast = read(config)
+    monkeypatch.setattr(_cdf_xml, "_fast_ok", lambda _path: False)
+    slow = read(config)
+    assert len(fast) == 40
+    assert [(c.rankings, c.record_id, c.supplied_id, c.precinct) for c in fast] == [
+        (c.rankings, c.record_id, c.supplied_id, c.precinct) for c in slow
+    ]
 
 
 def test_cdf_wrong_extension_is_error(tmp_path):

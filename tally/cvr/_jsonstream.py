@@ -17,6 +17,7 @@ Limits: one element or plain member at most ``MAX_RECORD_BYTES``, nesting at mos
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -291,10 +292,25 @@ def members(
 
 
 def decoders(item_type: Any) -> tuple[Callable[[bytes], Any], Callable[[bytes], list]]:
-    """The (one element, list of elements) msgspec decoders for ``item_type``."""
+    """The (one element, list of elements) msgspec decoders for ``item_type``.
+
+    The list decoder runs with the cyclic garbage collector paused: decoding creates no reference
+    cycles, and a batch of thousands of records otherwise triggers collections that traverse every
+    live object (3-4x slower). The collector's previous state is restored afterwards.
+    """
     one = msgspec.json.Decoder(item_type)
-    many = msgspec.json.Decoder(list[item_type])
-    return one.decode, many.decode
+    many = msgspec.json.Decoder(list[item_type]).decode
+
+    def decode_many(data: bytes) -> list:
+        if not gc.isenabled():
+            return many(data)
+        gc.disable()
+        try:
+            return many(data)
+        finally:
+            gc.enable()
+
+    return one.decode, decode_many
 
 
 def decode_member(path: Path, key: str, raw: bytes, item_type: Any) -> Any:

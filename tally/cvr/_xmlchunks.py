@@ -21,6 +21,7 @@ guarantees:
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,7 +119,14 @@ def _worth_parsing(buf: bytes, start: int, end: int, only_if: re.Pattern[bytes])
 
 
 def _parse(text: bytes) -> list[Element]:
+    """The children of one synthetic-root piece; the cyclic GC is paused meanwhile (an element tree
+    has no reference cycles, and collections during a large parse traverse every live object)."""
+    paused = gc.isenabled()
+    gc.disable()
     try:
         return list(XML(text))
     except (ParseError, ValueError, LookupError, defusedxml.DefusedXmlException):
         raise _Fallback from None
+    finally:
+        if paused:
+            gc.enable()

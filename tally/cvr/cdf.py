@@ -181,33 +181,41 @@ def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr
         for offset, cvr in enumerate(batch):
             index += 1
             current = cvr.CurrentSnapshotId
-            snap = next((s for s in cvr.CVRSnapshot if s.id == current), None)
+            snaps = cvr.CVRSnapshot
+            if len(snaps) == 1 and snaps[0].id == current:
+                snap = snaps[0]
+            else:
+                snap = next((s for s in snaps if s.id == current), None)
             if snap is None or snap.CVRContest is None:
                 raise fail(
                     path,
                     f"current snapshot {current!r} missing or without CVRContest",
                     f"CVR[{first + offset}]",
                 )
-            contest = next((c for c in snap.CVRContest if c.ContestId == contest_id), None)
+            contests = snap.CVRContest
+            if len(contests) == 1 and contests[0].ContestId == contest_id:
+                contest = contests[0]
+            else:
+                contest = next((c for c in contests if c.ContestId == contest_id), None)
             if contest is None:
                 raise fail(
                     path, f"CVR has no CVRContest for contest {contest_id!r}", f"CVR[{first + offset}]"
                 )
             pairs: list[tuple[int, str]] = []
+            append = pairs.append
             for sel in contest.CVRContestSelection:
                 name = selections.get(sel.ContestSelectionId)
                 if name is None:
                     where = f"CVR[{first + offset}]"
                     raise fail(path, f"ContestSelection {sel.ContestSelectionId!r} not found", where)
                 if sel.Rank is not unset:
-                    pairs.append((sel.Rank, name))
+                    append((sel.Rank, name))
                     continue
                 for pos in sel.SelectionPosition:
                     if pos.CVRWriteIn is not unset:
                         name = UWI
-                    if pos.HasIndication == "no" or pos.IsAllocable == "no":
-                        continue
-                    pairs.append((pos.Rank, name))
+                    if pos.HasIndication != "no" and pos.IsAllocable != "no":
+                        append((pos.Rank, name))
             key = tuple(pairs)
             rankings = known.get(key)
             if rankings is None:

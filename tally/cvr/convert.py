@@ -141,7 +141,7 @@ def convert(config: ContestConfig, out: Path, formats: Iterable[str] = ("csv", "
 def _load_config(path: Path) -> ContestConfig:
     from ..rctab import config as rctab_config
 
-    return rctab_config.load_config(path)
+    return rctab_config.load(path)
 
 
 @click.command("convert")

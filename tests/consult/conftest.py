@@ -13,14 +13,21 @@
   ``csrf=False`` to send none) — see :class:`CsrfClient`.
 - ``login(client, user)``: signs ``user`` in by writing the signed session, no password round trip.
 - ``make``: factories (:mod:`tests.consult.factories`) bound to the current context.
+- ``browser`` (session) and ``live_server``: headless chromium through Playwright and a migrated SQLite app
+  served by werkzeug in a thread on a free port; ``new_page(browser, errors)`` opens a page that records
+  console errors (CSP violations included). Without chromium or playwright these skip with the reason,
+  unless ``CONSULT_REQUIRE_BROWSER=1`` (then they fail). Screenshots go to :data:`SHOTS` (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +35,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from consult import create_app
 from consult.extensions import db
@@ -185,3 +193,75 @@ def login():
 @pytest.fixture
 def make(ctx: Flask) -> factories.Factories:
     return factories.Factories()
+
+
+# --- browser ----------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CONSULT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CONSULT_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"chromium not found at {CHROMIUM}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[tuple[str, object]]:
+    """A migrated SQLite app served on a free port; yields (base URL, app)."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+            "SECRET_KEY": "browser-test-secret",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def new_page(browser, errors: list[str]):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page

@@ -72,7 +72,7 @@ def parse_rank(text: str, path: Path, record: str | int, what: str = "rank") -> 
     t = text.strip()
     if not (t.isascii() and t.isdigit()):
         raise fail(path, f"{what} {text!r} is not a whole number", record)
-    value = int(t)
+    value = int(t) if len(t) <= 12 else MAX_RANK + 1
     if not 1 <= value <= MAX_RANK:
         raise fail(path, f"{what} {value} is out of range (1..{MAX_RANK})", record)
     return value

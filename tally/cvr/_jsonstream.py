@@ -189,7 +189,7 @@ class _Stream:
             raw = self.take_value(f"{key}[{index}]")
             try:
                 item = decode_one(raw)
-            except (msgspec.DecodeError, ValueError) as err:
+            except (msgspec.DecodeError, ValueError, RecursionError) as err:
                 raise self.error(f"invalid CVR record ({err})", f"{key}[{index}]") from None
             yield index, [item]
             index += 1
@@ -233,7 +233,7 @@ class _Stream:
                 continue
             try:
                 items = decode_many(b"[" + buf[start : k + 1] + b"]")
-            except (msgspec.DecodeError, ValueError):
+            except (msgspec.DecodeError, ValueError, RecursionError):
                 failed = self.base + j if failed is None else failed
                 continue
             self.pos = j
@@ -271,7 +271,7 @@ def members(
                     raise s.error(f"malformed JSON at byte {s.base + s.pos}: expected a member name")
                 try:
                     key = msgspec.json.decode(s.take_value("member name"), type=str)
-                except (msgspec.DecodeError, ValueError) as err:
+                except (msgspec.DecodeError, ValueError, RecursionError) as err:
                     raise s.error(f"malformed JSON member name ({err})") from None
                 s.expect(b":", key)
                 if key in arrays:
@@ -317,5 +317,5 @@ def decode_member(path: Path, key: str, raw: bytes, item_type: Any) -> Any:
     """Decode one plain member's raw bytes as ``item_type``; a ``CvrError`` naming the member if wrong."""
     try:
         return msgspec.json.decode(raw, type=item_type)
-    except (msgspec.DecodeError, ValueError) as err:
+    except (msgspec.DecodeError, ValueError, RecursionError) as err:
         raise fail(path, f"invalid {key!r} ({err})") from None

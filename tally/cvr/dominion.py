@@ -91,7 +91,7 @@ def _manifest(folder: Path, name: str, required: bool = True) -> list[_Item] | N
     check_file(path, MANIFEST_LIMIT)
     try:
         return msgspec.json.decode(path.read_bytes(), type=_Manifest).List
-    except (msgspec.DecodeError, ValueError) as err:
+    except (msgspec.DecodeError, ValueError, RecursionError) as err:
         raise fail(path, f"invalid Dominion manifest ({err})") from None
     except OSError as err:
         raise fail(path, f"cannot read manifest ({err.strerror or err})") from None

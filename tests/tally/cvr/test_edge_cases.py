@@ -312,3 +312,15 @@ def test_zip_bomb_is_refused(tmp_path):
         zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 1024**2))
     with pytest.raises(CvrError, match="zip bomb"):
         check_zip(path)
+
+
+def test_json_nesting_depth_is_limited(tmp_path):
+    folder = b.dominion(
+        tmp_path / "d", [b.session(1, [(1, 1)]), b.session(2, [(1, 1)]), b.session(3, [(1, 2)])]
+    )
+    text = (folder / "CvrExport.json").read_text()
+    deep = '"Deep":' + "[" * 5000 + "1" + "]" * 5000 + ","
+    (folder / "CvrExport.json").write_text(text.replace('"RecordId": 2,', '"RecordId": 2,' + deep))
+    assert deep in (folder / "CvrExport.json").read_text()
+    with pytest.raises(CvrError, match=r"CvrExport.json: .*nested deeper than 64"):
+        read(dominion_config(folder))

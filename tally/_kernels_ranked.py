@@ -3,9 +3,10 @@
 Prefix groups: ballot rows that agree on their first ``L`` ranks (and on whether they have any mark
 after rank ``L``) always count for the same candidate while one of those ``L`` ranks still decides, and
 hold the same value (their history is the same). So each round walks a few thousand *groups* instead of
-millions of rows. A group whose prefix is used up while its rows hold later marks goes *deep*: its rows
-enter a per-row list (row index, current candidate, rank index, value) and are walked one by one from
-then on, starting after the prefix. Walking on from the current rank instead of re-walking from rank 1
+millions of rows. Rows with marks after the prefix are copied once, grouped by prefix group, into a
+*store*; when a group's prefix is used up the group goes *deep* and its stored rows (a contiguous
+block) are walked one by one from then on, starting after the prefix, with a current candidate, rank
+index and value per stored row. Walking on from the current rank instead of re-walking from rank 1
 (as RCTab does) gives the same answer: candidates only ever stop continuing, and the static checks
 (skipped ranks, duplicates, overvotes) on earlier ranks were passed already.
 
@@ -191,48 +192,59 @@ def groups_move(
 
 
 @njit(cache=True)
-def rows_enter_deep(
-    ranks, weights, unit, keys, entering, gindex, gval, gsrc, gprev, depth, cont, max_skip, exhaust_dup,
-    exhaust_over, drow, dcur, dpos, dval, start, tally, inactive, trans,
-):  # fmt: skip
-    """Rows whose key is flagged in ``entering`` (groups just gone deep) walk on from rank ``depth`` with
-    their group's value and join the per-row list at ``start``. Returns the new list length."""
-    n = ranks.shape[0]
-    width = ranks.shape[1]
-    n_cand = cont.shape[0]
-    i = start
-    for b in range(n):
+def store_long_rows(ranks, weights, unit, keys, gindex, cursor, store, sweights):
+    """Copy every row with a mark after the prefix (odd key) into ``store``, grouped by prefix group:
+    group ``g`` fills ``store[cursor[g]:...]`` in row order (``cursor`` is advanced)."""
+    for b in range(ranks.shape[0]):
         key = keys[b]
-        if not entering[key]:
+        if key & 1 == 0:
             continue
         g = gindex[key]
-        w = 1 if unit else weights[b]
+        i = cursor[g]
+        cursor[g] = i + 1
+        for k in range(ranks.shape[1]):
+            store[i, k] = ranks[b, k]
+        if not unit:
+            sweights[i] = weights[b]
+
+
+@njit(cache=True)
+def rows_enter(
+    store, sweights, unit, gstart, gend, entering, gval, gsrc, gprev, depth, cont, max_skip, exhaust_dup,
+    exhaust_over, dcur, dpos, dval, tally, inactive, trans,
+):  # fmt: skip
+    """The stored rows of each group in ``entering`` (just gone deep) walk on from rank ``depth`` with
+    their group's value; their source candidate is ``gsrc[g]`` (-1 in round 1: no transfer)."""
+    width = store.shape[1]
+    n_cand = cont.shape[0]
+    for j in range(entering.shape[0]):
+        g = entering[j]
         v = gval[g]
         src = gsrc[g]
-        k, out = _walk(ranks, b, depth, width, gprev[g], cont, max_skip, exhaust_dup, exhaust_over)
-        if out >= 0:
-            drow[i] = b
-            dcur[i] = out
-            dpos[i] = k
+        for i in range(gstart[g], gend[g]):
+            w = 1 if unit else sweights[i]
             dval[i] = v
-            i += 1
-            tally[out] += w * v
-            if src >= 0:
-                trans[src, out] += w * v
-        else:
-            cat = _category(out)
-            inactive[cat] += w * v
-            if src >= 0:
-                trans[src, n_cand + cat] += w * v
-    return i
+            k, out = _walk(store, i, depth, width, gprev[g], cont, max_skip, exhaust_dup, exhaust_over)
+            dpos[i] = k
+            if out >= 0:
+                dcur[i] = out
+                tally[out] += w * v
+                if src >= 0:
+                    trans[src, out] += w * v
+            else:
+                dcur[i] = -1
+                cat = _category(out)
+                inactive[cat] += w * v
+                if src >= 0:
+                    trans[src, n_cand + cat] += w * v
 
 
 @njit(cache=True)
 def rows_move(
-    ranks, weights, unit, drow, dcur, dpos, dval, count, cont, max_skip, exhaust_dup, exhaust_over,
-    factor, scale, final, tally, inactive, trans, kept,
+    store, sweights, unit, gstart, gend, deep, n_deep, dcur, dpos, dval, cont, max_skip, exhaust_dup,
+    exhaust_over, factor, scale, final, tally, inactive, trans, kept,
 ):  # fmt: skip
-    """Move every listed row whose candidate stopped continuing.
+    """Move every stored row of the deep groups ``deep[:n_deep]`` whose candidate stopped continuing.
 
     A row's ballots are each worth ``dval[i]`` (units of 1/``scale``). For a candidate ``c`` just
     elected, ``factor[c]`` is its surplus fraction f (units of 1/``scale``): each ballot moves on with
@@ -240,36 +252,37 @@ def rows_move(
     (eliminated) moves the ballot whole. With ``final`` (all seats filled) a moving ballot becomes
     inactive as final-round surplus instead of walking on.
     """
-    width = ranks.shape[1]
+    width = store.shape[1]
     n_cand = cont.shape[0]
-    for i in range(count):
-        c = dcur[i]
-        if c < 0 or cont[c]:
-            continue
-        b = drow[i]
-        w = 1 if unit else weights[b]
-        v = dval[i]
-        tally[c] -= w * v
-        f = factor[c]
-        if f >= 0:
-            t = (v * f) // scale
-            kept[c] += w * (v - t)
-            v = t
-            dval[i] = t
-        if final:
-            dcur[i] = -1
-            inactive[CAT_FINAL_SURPLUS] += w * v
-            trans[c, n_cand + CAT_EXHAUSTED] += w * v
-            continue
-        p = dpos[i]
-        k, out = _walk(ranks, b, p + 1, width, p, cont, max_skip, exhaust_dup, exhaust_over)
-        dpos[i] = k
-        if out >= 0:
-            dcur[i] = out
-            tally[out] += w * v
-            trans[c, out] += w * v
-        else:
-            dcur[i] = -1
-            cat = _category(out)
-            inactive[cat] += w * v
-            trans[c, n_cand + cat] += w * v
+    for j in range(n_deep):
+        g = deep[j]
+        for i in range(gstart[g], gend[g]):
+            c = dcur[i]
+            if c < 0 or cont[c]:
+                continue
+            w = 1 if unit else sweights[i]
+            v = dval[i]
+            tally[c] -= w * v
+            f = factor[c]
+            if f >= 0:
+                t = (v * f) // scale
+                kept[c] += w * (v - t)
+                v = t
+                dval[i] = t
+            if final:
+                dcur[i] = -1
+                inactive[CAT_FINAL_SURPLUS] += w * v
+                trans[c, n_cand + CAT_EXHAUSTED] += w * v
+                continue
+            p = dpos[i]
+            k, out = _walk(store, i, p + 1, width, p, cont, max_skip, exhaust_dup, exhaust_over)
+            dpos[i] = k
+            if out >= 0:
+                dcur[i] = out
+                tally[out] += w * v
+                trans[c, out] += w * v
+            else:
+                dcur[i] = -1
+                cat = _category(out)
+                inactive[cat] += w * v
+                trans[c, n_cand + cat] += w * v

@@ -36,25 +36,23 @@ class RankedState:
         self.depth = depth = prefix_depth(self.n, width)
         base = self.n + 2
         n_keys = 2 * base**depth
-        self.keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
+        keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
         gcount = np.zeros(n_keys, dtype=np.int64)
-        top, low = K.prefix_keys(self.ranks, ballots.weights, depth, base, self.keys, gcount)
+        top, low = K.prefix_keys(self.ranks, ballots.weights, depth, base, keys, gcount)
         self.unit = int(top) == 1 and int(low) == 1
         if self.unit:
             gweight = gcount
         elif int(top) * n_rows < 2**62:
             gweight = np.zeros(n_keys, dtype=np.int64)
-            K.key_weights(self.keys, ballots.weights, gweight)
+            K.key_weights(keys, ballots.weights, gweight)
         else:
             raise TallyError("total ballot weight is too large for exact counting (at most 2^62)")
         self.total = int(gweight.sum())
         self.exact = exact = scale <= 10**9 and self.total * scale < 2**62
-        self.entering = np.zeros(n_keys, dtype=np.bool_)
-        self.ids = ids = np.flatnonzero(gcount)
+        ids = np.flatnonzero(gcount)
         n_groups = ids.size
-        self.gindex = np.full(n_keys, -1, dtype=np.int32)
-        self.gindex[ids] = np.arange(n_groups, dtype=np.int32)
-        self.gcount = gcount[ids]
+        gindex = np.full(n_keys, -1, dtype=np.int32)
+        gindex[ids] = np.arange(n_groups, dtype=np.int32)
         code = ids >> 1
         self.grank = np.empty((n_groups, depth), dtype=np.int16)
         for k in range(depth):
@@ -68,27 +66,37 @@ class RankedState:
         self.gcur = np.empty(n_groups, dtype=np.int32)
         self.gpos = np.zeros(n_groups, dtype=np.int64)
         self.gsrc = np.full(n_groups, -1, dtype=np.int64)
+        # rows with marks after the prefix, copied once, grouped by prefix group
+        long_rows = np.where(self.gmore, gcount[ids], 0)
+        self.gend = np.cumsum(long_rows)
+        self.gstart = self.gend - long_rows
+        n_long = int(self.gend[-1]) if n_groups else 0
+        self.store = np.empty((n_long, width), dtype=self.ranks.dtype)
+        sweights = np.empty(0 if self.unit else n_long, dtype=np.int64)
+        K.store_long_rows(
+            self.ranks, ballots.weights, self.unit, keys, gindex, self.gstart.copy(), self.store, sweights
+        )
+        del keys
+        self.deep = np.empty(n_groups, dtype=np.int64)
+        self.n_deep = 0
+        self.dcur = np.full(n_long, -1, dtype=np.int16)
+        self.dpos = np.zeros(n_long, dtype=np.int16)
         if exact:
-            self.weights = ballots.weights
+            self.sweights = sweights
             self.gw = gweight[ids]
             self.gval = np.full(n_groups, scale, dtype=np.int64)
-            self.val_dtype = np.int32 if scale <= 10**9 else np.int64
+            self.dval = np.zeros(n_long, dtype=np.int32 if scale <= 10**9 else np.int64)
             self.zeros = lambda *shape: np.zeros(shape, dtype=np.int64)
             self.kernels = K
         else:
-            self.weights = ballots.weights.astype(object)
+            self.sweights = sweights.astype(object)
             self.gw = gweight[ids].astype(object)
             self.gval = np.full(n_groups, scale, dtype=object)
-            self.val_dtype = object
+            self.dval = np.full(n_long, 0, dtype=object)
             self.zeros = lambda *shape: np.full(shape, 0, dtype=object)
             self.kernels = _PythonKernels()
         self.tally = self.zeros(self.n)
         self.inactive = self.zeros(K.N_CATS)
-        self.count = 0
-        self.drow = np.empty(0, dtype=np.int64 if n_rows >= 2**31 else np.int32)
-        self.dcur = np.empty(0, dtype=np.int16)
-        self.dpos = np.empty(0, dtype=np.int16)
-        self.dval = np.empty(0, dtype=self.val_dtype)
 
     def first(self, cont: np.ndarray) -> int:
         """Round 1: place every ballot; returns the undervotes (ballots without any mark)."""
@@ -111,8 +119,9 @@ class RankedState:
         kept = self.zeros(self.n)
         walk = self.walk
         kern.rows_move(
-            self.ranks, self.weights, self.unit, self.drow, self.dcur, self.dpos, self.dval, self.count, cont,
-            *walk, factor, self.scale, final, self.tally, self.inactive, trans, kept,
+            self.store, self.sweights, self.unit, self.gstart, self.gend, self.deep, self.n_deep,
+            self.dcur, self.dpos, self.dval, cont, *walk, factor, self.scale, final, self.tally,
+            self.inactive, trans, kept,
         )  # fmt: skip
         new_deep = kern.groups_move(
             self.grank, self.gmore, self.gw, self.gval, self.gsrc, cont, *walk, factor, self.scale, final,
@@ -123,30 +132,17 @@ class RankedState:
         return trans, kept
 
     def _enter(self, cont: np.ndarray, trans: np.ndarray) -> None:
-        new = self.gcur == K.G_NEW_DEEP
-        if not new.any():
+        entering = np.flatnonzero(self.gcur == K.G_NEW_DEEP)
+        if not entering.size:
             return
-        need = self.count + int(self.gcount[new].sum())
-        if need > self.drow.size:
-            size = min(max(need, self.drow.size * 3 // 2), self.ranks.shape[0])
-            self.drow = _grown(self.drow, size)
-            self.dcur = _grown(self.dcur, size)
-            self.dpos = _grown(self.dpos, size)
-            self.dval = _grown(self.dval, size)
-        self.entering[self.ids[new]] = True
-        self.count = self.kernels.rows_enter_deep(
-            self.ranks, self.weights, self.unit, self.keys, self.entering, self.gindex, self.gval, self.gsrc,
-            self.gprev, self.depth, cont, *self.walk, self.drow, self.dcur, self.dpos, self.dval, self.count,
-            self.tally, self.inactive, trans,
+        self.kernels.rows_enter(
+            self.store, self.sweights, self.unit, self.gstart, self.gend, entering, self.gval, self.gsrc,
+            self.gprev, self.depth, cont, *self.walk, self.dcur, self.dpos, self.dval, self.tally,
+            self.inactive, trans,
         )  # fmt: skip
-        self.entering[self.ids[new]] = False
-        self.gcur[new] = K.G_DEEP
-
-
-def _grown(arr: np.ndarray, size: int) -> np.ndarray:
-    out = np.empty(size, dtype=arr.dtype)
-    out[: arr.size] = arr
-    return out
+        self.deep[self.n_deep : self.n_deep + entering.size] = entering
+        self.n_deep += entering.size
+        self.gcur[entering] = K.G_DEEP
 
 
 class _PythonKernels:
@@ -154,5 +150,5 @@ class _PythonKernels:
 
     groups_first = staticmethod(getattr(K.groups_first, "py_func", K.groups_first))
     groups_move = staticmethod(getattr(K.groups_move, "py_func", K.groups_move))
-    rows_enter_deep = staticmethod(getattr(K.rows_enter_deep, "py_func", K.rows_enter_deep))
+    rows_enter = staticmethod(getattr(K.rows_enter, "py_func", K.rows_enter))
     rows_move = staticmethod(getattr(K.rows_move, "py_func", K.rows_move))

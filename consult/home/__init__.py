@@ -2,6 +2,7 @@
 
 import click
 from flask import Blueprint, g, render_template
+from flask.cli import with_appcontext
 
 from ..consultations.services import list_visible
 
@@ -14,6 +15,7 @@ def index():
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Apply migrations, prepare demo content and print the demo logins (new passwords each run)."""
     from ..demo import run_demo

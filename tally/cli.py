@@ -52,6 +52,10 @@ cli.add_command(verify_cmd)
 cli.add_command(certify_cmd)
 cli.add_command(receipt_cmd)
 
+from .rctab.command import rctab  # noqa: E402
+
+cli.add_command(rctab)
+
 
 def main() -> None:
     cli(prog_name="tally")

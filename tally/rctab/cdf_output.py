@@ -6,12 +6,15 @@ contest), ``GpUnit`` entries (the election scope named after the jurisdiction, t
 Java ``HashMap`` order of the precinct names, ``gpu-1``...), and per CVR:
 
 - ``BallotPrePrintedId``: RCTab's CVR id with characters outside ``[A-Za-z0-9._-]`` replaced by ``_``;
-- an ``original`` snapshot: one ``CVRContestSelection`` per candidate (ordered by the first rank that
-  names it), one ``SelectionPosition`` per rank naming it, ``IsAllocable`` ``unknown``;
+- an ``original`` snapshot: one ``CVRContestSelection`` per CVR string (ordered by the first rank that
+  names it; named ``cs-<string>`` even when the string is an alias), one ``SelectionPosition`` per rank
+  naming it, ``IsAllocable`` ``unknown``;
 - with round snapshots (``<id>-round-N``, ``interpreted``): the position through which the ballot counts
   in that round is allocable ``yes`` and every other ``no``; in STV, the position of each winner the
   ballot helped elect stays ``yes`` with the part it kept, and fractional values are written as
-  ``FractionalVotes`` without the leading zero (``.9063``).
+  ``FractionalVotes`` without the leading zero (``.9063``) with ``NumberVotes`` 0. As in RCTab, a position
+  is matched to the recipient by comparing the recipient's name with the raw CVR string, so a ballot
+  counted through an alias shows no allocable position.
 
 The ``ReportingDevice`` names RCTab (``Bright Spots``) so that the file is the one RCTab writes.
 """
@@ -102,27 +105,27 @@ def _header(config: ContestConfig, names: list[str], precincts: list[str], gener
 
 
 def _selections(cvr: Cvr, resolve) -> list[tuple[str, list[int]]]:
-    """(candidate name, ranks) in order of the first rank naming the candidate; overvote tokens left out."""
-    by_name: dict[str, list[int]] = {}
+    """(CVR string, candidate name, ranks) in order of the first rank naming the string; overvote tokens
+    left out. RCTab names the selection after the raw CVR string (an alias stays an alias)."""
+    by_raw: dict[str, list[int]] = {}
     for rank, raw in cvr.rankings:
         if raw == OVERVOTE:
             continue
-        name = resolve(raw)
-        by_name.setdefault(name, []).append(rank)
-    return list(by_name.items())
+        by_raw.setdefault(raw, []).append(rank)
+    return [(raw, resolve(raw), ranks) for raw, ranks in by_raw.items()]
 
 
 def _snapshot(snap_id: str, kind: str, selections, allocable) -> dict[str, Any]:
     contest_selections = []
-    for name, ranks in selections:
+    for raw, name, ranks in selections:
         positions = []
         for rank in ranks:
-            state, fraction = allocable(name, rank)
+            state, fraction = allocable(raw, rank)
             position = {
                 "@type": "CVR.SelectionPosition",
                 "HasIndication": "yes",
                 "IsAllocable": state,
-                "NumberVotes": 1,
+                "NumberVotes": 1 if fraction is None else 0,
                 "Rank": rank,
             }
             if fraction is not None:
@@ -131,7 +134,7 @@ def _snapshot(snap_id: str, kind: str, selections, allocable) -> dict[str, Any]:
         contest_selections.append(
             {
                 "@type": "CVR.CVRContestSelection",
-                "ContestSelectionId": f"cs-{candidate_id(name)}",
+                "ContestSelectionId": f"cs-{candidate_id(raw)}",
                 "SelectionPosition": positions,
             }
         )
@@ -194,8 +197,8 @@ def report(
             for w, rank, kept in tab.kept.get(g, [])[: kept_counts.get(g, 0)]:
                 live[(names[w], rank)] = _fraction_text(kept, places)
 
-            def allocable(name, rank, live=live):
-                key = (name, rank)
+            def allocable(raw, rank, live=live):
+                key = (raw, rank)  # RCTab matches the recipient's name against the raw string
                 return ("yes", live[key]) if key in live else ("no", None)
 
             snapshots.append(_snapshot(f"ballot-{ident}-round-{r}", "interpreted", selections, allocable))

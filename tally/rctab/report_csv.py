@@ -45,7 +45,7 @@ def line(cells: list[str]) -> str:
 
 def percent(vote: Decimal, denominator: Decimal) -> str:
     if denominator == 0:
-        return "0.0%"
+        return ""
     q = _PCT.divide(vote, denominator)
     hundredths = int(q.scaleb(4).to_integral_value(rounding=ROUND_DOWN))
     return f"{java_double(hundredths)}%"
@@ -152,7 +152,7 @@ def report(
             vote = rr.tally.get(name)
             nxt = rounds[k + 1].tally.get(name, zero) if k < last else None
             if vote is None:
-                row += ["0", "0.0%", "0" if nxt is None else str(nxt - zero)]
+                row += ["0", percent(zero, denominators[k]), "0" if nxt is None else str(nxt - zero)]
                 continue
             change = "0" if nxt is None else str(nxt - vote)
             row += [str(vote), percent(vote, denominators[k]), change]

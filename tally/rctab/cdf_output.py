@@ -117,7 +117,7 @@ def _selections(cvr: Cvr, resolve) -> list[tuple[str, list[int]]]:
 
 def _snapshot(snap_id: str, kind: str, selections, allocable) -> dict[str, Any]:
     contest_selections = []
-    for raw, name, ranks in selections:
+    for raw, _name, ranks in selections:
         positions = []
         for rank in ranks:
             state, fraction = allocable(raw, rank)

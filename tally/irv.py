@@ -18,7 +18,9 @@ Rule, round by round:
 
 Options (all echoed in ``Result.options``): ``elimination`` ("single" | "batch", default "single"),
 ``continue_until_two`` (false), ``overvote_rule`` ("exhaust_immediately"), ``max_skipped_ranks``
-("unlimited"), ``exhaust_on_duplicate`` (false), ``seed`` ("0"), ``contest_id`` (""). All numbers in the
+("unlimited"), ``exhaust_on_duplicate`` (false), ``seed`` ("0"), ``contest_id`` (""),
+``excluded`` (candidate names passed over like eliminated ones; default: a ballot file's withdrawn
+candidates and undeclared write-ins, else none). All numbers in the
 result are integers (ballot weights).
 """
 
@@ -37,6 +39,7 @@ from .ranked_common import (
     as_choice,
     batch_losers,
     check_ballots,
+    continuing_at_start,
     highest,
     inactive_record,
     lowest,
@@ -70,7 +73,7 @@ class _Count:
         self.names = b.candidates.names
         self.n = len(self.names)
         self.walk = walk_args(opts)
-        self.cont = np.ones(self.n, dtype=np.bool_)
+        self.cont = continuing_at_start(b, opts)
         self.state = RankedState(b, self.walk, scale=1)
         self.tally, self.inactive = self.state.tally, self.state.inactive
         self.ties: list[dict[str, Any]] = []
@@ -85,6 +88,7 @@ class _Count:
     def run(self) -> Result:
         opts, names = self.opts, self.names
         keep_two = opts["continue_until_two"]
+        n_live = int(self.cont.sum())
         undervotes = self.state.first(self.cont)
         no_factor = np.full(self.n, -1, dtype=np.int64)
         rounds: list[dict[str, Any]] = []
@@ -139,7 +143,7 @@ class _Count:
                 }
             )
             if keep_two:
-                go_on = len(eliminated) + len(elected) + 1 < self.n or bool(out)
+                go_on = len(eliminated) + len(elected) + 1 < n_live or bool(out)
             else:
                 go_on = not elected
             if not go_on or not any(self.cont):

@@ -11,9 +11,9 @@ candidate still continuing. Walking a ballot, at each rank that holds a mark, in
 3. overvotes (a rank holding several marks): ``"exhaust_immediately"`` (default) makes the ballot
    inactive as ``overvotes``; ``"always_skip_to_next_rank"`` passes over the rank (an overvote at the
    last marked rank then leaves the ballot ``exhausted_choices``);
-4. the first continuing candidate gets the ballot. A ballot with no continuing candidate left becomes
-   inactive as ``exhausted_choices``. Inactive ballots stay inactive. Ballots without any mark are
-   ``undervotes`` and never active.
+4. the first continuing candidate gets the ballot (``excluded`` candidates never continue). A ballot
+   with no continuing candidate left becomes inactive as ``exhausted_choices``. Inactive ballots stay
+   inactive. Ballots without any mark are ``undervotes`` and never active.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ WALK_DEFAULTS: dict[str, Any] = {
     "exhaust_on_duplicate": False,
     "seed": "0",
     "contest_id": "",
+    "excluded": None,
 }
 
 INACTIVE_NAMES = ("overvotes", "skipped_rankings", "exhausted_choices", "repeated_rankings")
@@ -91,6 +92,29 @@ def normalise_walk_options(opts: dict[str, Any]) -> None:
         if not isinstance(opts[key], str | int) or isinstance(opts[key], bool):
             raise TallyError(f"option {key} must be text or an integer, got {opts[key]!r}")
         opts[key] = str(opts[key])
+
+
+def continuing_at_start(ballots: RankedBallots, opts: dict[str, Any]) -> np.ndarray:
+    """Continuing mask before round 1; sets ``opts["excluded"]`` to the excluded names in candidate order.
+
+    ``excluded`` (names) are passed over like eliminated candidates and never appear in a tally, as
+    RCTab's excluded candidates. By default, a ballot file's withdrawn candidates (and undeclared
+    write-ins) are excluded."""
+    names = ballots.candidates.names
+    given = opts.get("excluded")
+    if given is None:
+        drop = {*getattr(ballots, "withdrawn", ()), *getattr(ballots, "undeclared", ())}
+    else:
+        if isinstance(given, str):
+            given = [given]
+        unknown = [x for x in given if x not in names]
+        if unknown:
+            raise TallyError(f"option excluded names unknown candidate(s) {', '.join(map(repr, unknown))}")
+        drop = {names.index(x) for x in given}
+    cont = np.ones(len(names), dtype=np.bool_)
+    cont[sorted(drop)] = False
+    opts["excluded"] = [names[c] for c in sorted(drop)]
+    return cont
 
 
 def walk_args(opts: dict[str, Any]) -> tuple[int, bool, bool]:

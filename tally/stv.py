@@ -23,7 +23,8 @@ product and quotient is truncated toward zero to d places. Rule, round by round:
 
 Options (echoed in ``Result.options``): ``quota`` ("droop" | "hare"), ``non_integer_quota`` (false),
 ``decimal_places`` (4, 0..20), ``winners_per_round`` ("multiple" | "one"), plus ``overvote_rule``,
-``max_skipped_ranks``, ``exhaust_on_duplicate``, ``seed``, ``contest_id`` as for IRV. Arithmetic runs in
+``max_skipped_ranks``, ``exhaust_on_duplicate``, ``seed``, ``contest_id``, ``excluded``
+as for IRV. Arithmetic runs in
 int64 when every product fits (d <= 9 and total weight x 10^d < 2^62), else in Python integers.
 Result values are decimal strings with exactly d places.
 """
@@ -44,6 +45,7 @@ from .ranked_common import (
     as_choice,
     as_int,
     check_ballots,
+    continuing_at_start,
     highest,
     inactive_record,
     lowest,
@@ -89,7 +91,7 @@ class _Count:
         self.scale = 10**self.d
         self.walk = walk_args(opts)
         self.ties: list[dict[str, Any]] = []
-        self.cont = np.ones(self.n, dtype=np.bool_)
+        self.cont = continuing_at_start(b, opts)
         self.state = RankedState(b, self.walk, self.scale)
         self.tally, self.inactive = self.state.tally, self.state.inactive
 

@@ -101,7 +101,8 @@ def tallies_of(ballots, continuing):
 
 def naive_irv(ranks, weights, names, opts):
     ballots = expand(ranks, weights)
-    cont = set(range(len(names)))
+    cont = set(range(len(names))) - {names.index(x) for x in opts.get("excluded") or ()}
+    n_live = len(cont)
     inactive = dict.fromkeys(CATS, 0)
     first(ballots, cont, opts, inactive, 1)
     rounds, ties, elected, n_out = [], [], [], 0
@@ -153,7 +154,7 @@ def naive_irv(ranks, weights, names, opts):
                 "inactive": dict(inactive),
             }
         )
-        go_on = (n_out + len(elected) + 1 < len(names) or out) if keep_two else not elected
+        go_on = (n_out + len(elected) + 1 < n_live or out) if keep_two else not elected
         if not go_on or not cont:
             break
         rec = {}
@@ -208,7 +209,7 @@ def naive_stv(ranks, weights, names, seats, opts):
         return Decimal(x).scaleb(-d)
 
     ballots = expand(ranks, weights)
-    cont = set(range(len(names)))
+    cont = set(range(len(names))) - {names.index(x) for x in opts.get("excluded") or ()}
     inactive = dict.fromkeys(CATS, 0)
     final_surplus = 0
     first(ballots, cont, opts, inactive, unit)

@@ -40,6 +40,7 @@ walk_options = st.fixed_dictionaries(
         "exhaust_on_duplicate": st.booleans(),
         "seed": st.sampled_from(["0", "x"]),
         "contest_id": st.sampled_from(["", "mayor"]),
+        "excluded": st.sampled_from([None, [], ["C0"]]),
     }
 )
 irv_options = st.fixed_dictionaries(

@@ -171,4 +171,20 @@ def test_result_json_has_no_floats_and_echoes_every_option():
         "exhaust_on_duplicate",
         "seed",
         "contest_id",
+        "excluded",
     }
+
+
+def test_excluded_candidates_are_passed_over_and_never_shown():
+    r = tally.count(ballots({"AB": 3, "BA": 2, "CB": 2}), method="irv", excluded=["C"])
+    assert r.rounds[0]["tally"] == {"A": 3, "B": 4}
+    assert r.elected == ["B"] and r.options["excluded"] == ["C"]
+
+
+def test_withdrawn_candidates_of_a_ballot_file_are_excluded_by_default():
+    from tally.profile import RankedProfile
+
+    b = ballots({"AB": 3, "BA": 2, "CB": 2})
+    profile = RankedProfile(b.ranks, b.weights, b.candidates, withdrawn=(2,))
+    assert tally.count(profile, method="stv", seats=1).options["excluded"] == ["C"]
+    assert tally.count(profile, method="irv", excluded=[]).rounds[0]["tally"]["C"] == 2

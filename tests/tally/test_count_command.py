@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tally
 from tally.cli import cli
-from tally.plain_csv import read_plain_csv
+from tally.plain_csv import parse_unquoted, parse_with_csv_module, read_plain_csv
 
 ELECTION = "A,B,C\nA,B\nB,C,A\nB,A\nC,B\nC\n,A\n"
 
@@ -102,3 +105,31 @@ def test_bad_file_names_file_and_row(tmp_path, content, row):
 def test_missing_file_is_one_line(tmp_path):
     out = CliRunner().invoke(cli, ["count", str(tmp_path / "none.csv"), "-m", "irv"])
     assert out.exit_code != 0 and "no such file" in out.output
+
+
+cell_text = st.text(alphabet="ab \tÉ", max_size=3)
+csv_rows = st.lists(st.lists(cell_text, min_size=0, max_size=5).map(",".join), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=csv_rows, crlf=st.booleans(), final_newline=st.booleans())
+def test_fast_csv_path_equals_csv_module(rows, crlf, final_newline):
+    text = ("\r\n" if crlf else "\n").join(rows) + (
+        ("\r\n" if crlf else "\n") if final_newline and rows else ""
+    )
+    try:
+        expected = parse_with_csv_module(text)
+    except tally.BallotError as err:
+        with pytest.raises(tally.BallotError, match=err.message):
+            parse_unquoted(text.encode("utf-8"))
+        return
+    got = parse_unquoted(text.encode("utf-8"))
+    assert got.candidates.names == expected.candidates.names
+    width = max(got.ranks.shape[1], expected.ranks.shape[1])
+
+    def padded(m):
+        out = np.full((m.shape[0], width), -1)
+        out[:, : m.shape[1]] = m
+        return out
+
+    assert padded(got.ranks).tolist() == padded(expected.ranks).tolist()

@@ -60,12 +60,12 @@ def _root_namespaces(path: Path) -> dict[str, str]:
 
 
 def chunked_children(
-    path: Path, close_tag: re.Pattern[bytes], only_if: re.Pattern[bytes] | None = None
+    path: Path, close_tag: re.Pattern[bytes], only_if: tuple[bytes, ...] | None = None
 ) -> Iterator[Element]:
     """Every top-level child element of ``path``, parsed in pieces cut after ``close_tag`` matches.
 
-    With ``only_if``, a piece whose bytes do not match it (and hold no comment or CDATA section, which
-    could hide a false cut) is skipped unparsed: a metadata pass need not build every CVR.
+    With ``only_if``, a piece whose bytes contain none of those names (and hold no comment or CDATA
+    section, which could hide a false cut) is skipped unparsed: a metadata pass need not build every CVR.
     """
     check_file(path, MAX_XML_FILE_BYTES)
     namespaces = _root_namespaces(path)
@@ -86,9 +86,7 @@ def chunked_children(
                 buf = buf[pos:] + more
                 pos = 0
                 eof = not more
-            cut = None
-            for cut_match in close_tag.finditer(buf, max(pos, len(buf) - CHUNK - 4096)):
-                cut = cut_match.end()
+            cut = _last_cut(buf, pos, close_tag)
             if eof:
                 ends = list(root_end.finditer(buf, pos))
                 if not ends:
@@ -112,8 +110,21 @@ def chunked_children(
             pos = cut
 
 
-def _worth_parsing(buf: bytes, start: int, end: int, only_if: re.Pattern[bytes]) -> bool:
-    if only_if.search(buf, start, end):
+def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
+    """The end of the last ``close_tag`` match in ``buf[lo:]`` (searching back from the end), or None."""
+    hi = len(buf)
+    while True:
+        j = buf.rfind(b"</", lo, hi)
+        if j < 0:
+            return None
+        m = close_tag.match(buf, j)
+        if m:
+            return m.end()
+        hi = j
+
+
+def _worth_parsing(buf: bytes, start: int, end: int, only_if: tuple[bytes, ...]) -> bool:
+    if any(buf.find(name, start, end) >= 0 for name in only_if):
         return True
     return buf.find(b"<!--", start, end) >= 0 or buf.find(b"<![CDATA[", start, end) >= 0
 

@@ -111,7 +111,10 @@ def can_transition(consultation: Consultation, user: User | None, target: Phase)
 
 def transition(consultation: Consultation, actor: User, target: Phase | str) -> Consultation:
     """Move to ``target``, which must be the phase right after the current (effective) one."""
-    target = Phase(target)
+    try:
+        target = Phase(target)
+    except ValueError:
+        raise ServiceError(f"Unknown phase {target!r}.") from None
     current = consultation.current_phase()
     if target.rank != current.rank + 1:
         raise ServiceError(f"A consultation in {current.value} cannot move to {target.value}.")

@@ -58,3 +58,41 @@ def test_citizen_registers_and_replies_in_a_thread_without_a_reload(browser, liv
     finally:
         context.close()
     assert errors == [], f"browser console errors (CSP violations included): {errors}"
+
+
+def test_moderator_hides_a_flagged_comment_in_place_on_a_phone(browser, live_server):
+    base, app = live_server
+    with app.app_context():
+        make = Factories()
+        consultation = make.consultation(title="Harbour baths")
+        spam = make.comment(consultation, body="BUY CHEAP WATCHES")
+        make.comment(consultation, body="A thoughtful point about water quality.", stance="for")
+        moderator = make.user("moderator", email="mod@example.org")
+        cid, spam_id, email = consultation.id, spam.id, moderator.email
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto(f"{base}/auth/login?next=/consultations/{cid}")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill("a long test passphrase")
+        page.get_by_label("Password").press("Enter")
+        page.wait_for_url(f"{base}/consultations/{cid}")
+        page.evaluate("window.__noReload = 1")
+        spam_item = page.locator(f"#comment-{spam_id}")
+        spam_item.get_by_text("Moderate").click()
+        spam_item.get_by_label("Reason (shown publicly)").fill("Advertising")
+        spam_item.get_by_role("button", name="Hide").click()
+        page.locator(f"#comment-{spam_id}").get_by_text("Hidden by a moderator.").wait_for()
+        assert page.evaluate("window.__noReload") == 1
+        assert "Advertising" in page.locator(f"#comment-{spam_id}").inner_text()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page scrolls sideways on a phone by {overflow}px"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "moderator-hides-comment-phone.png"), full_page=True)
+    finally:
+        context.close()
+    assert errors == [], errors

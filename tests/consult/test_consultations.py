@@ -99,6 +99,7 @@ def test_phase_form_and_view_enforce_roles(client, make, login):
     login(client, organiser)
     assert b"Move to deliberation" in client.get(f"/consultations/{c.id}").data
     assert client.post(url, data={"phase": "voting"}).status_code == 400
+    assert client.post(url, data={"phase": "nonsense"}).status_code == 400
     assert client.post(url, data={"phase": "deliberation"}).status_code == 303
     login(client, make.user())
     assert client.get(f"/consultations/{c.id}").status_code == 200

@@ -1,0 +1,61 @@
+"""No route fails with a server error on empty or junk input, whoever asks (TESTING propagates exceptions)."""
+
+from __future__ import annotations
+
+import pytest
+
+JUNK = [
+    {},
+    {
+        "body": "x" * 6000,
+        "title": "",
+        "stance": "sideways",
+        "phase": "nonsense",
+        "count": "-5",
+        "role": "king",
+        "status": "maybe",
+        "action": "explode",
+        "reason": "",
+        "proposal_id": "abc",
+        "support_threshold": "two",
+        "voting_starts_at": "tomorrow",
+        "eligibility": "secret",
+        "supported": "2",
+        "endorsed": "2",
+        "token": "",
+        "email": "not-an-email",
+        "password": "",
+    },
+]
+
+
+@pytest.mark.parametrize("data", JUNK, ids=["empty", "junk"])
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "admin"])
+def test_no_route_fails_with_a_server_error(client, make, login, who, data):
+    organiser = make.user("organiser")
+    consultation = make.consultation(organiser)
+    proposal = make.proposal(consultation)
+    comment = make.comment(consultation)
+    target = make.user()
+    values = {
+        "cid": consultation.id,
+        "pid": proposal.id,
+        "comment_id": comment.id,
+        "uid": target.id,
+        "token": "x",
+    }
+    actor = None if who == "anonymous" else make.user(who)
+    app = client.application
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            for headers in ({}, {"HX-Request": "true"}):
+                if actor is not None:  # log in again each time: log-out and blocking are among the routes
+                    login(client, actor)
+                if method == "GET":
+                    response = client.get(path, headers=headers)
+                else:
+                    response = client.post(path, data=data, headers=headers)
+                assert response.status_code < 500, f"{method} {path} {headers}: {response.status_code}"

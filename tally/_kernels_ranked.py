@@ -15,6 +15,7 @@ All kernels are serial and integer-only: results do not depend on the JIT settin
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 BLANK = -1
@@ -84,25 +85,30 @@ def prefix_keys(ranks, weights, depth, base, keys, gcount):
     mark follows rank ``depth``. Counts rows per key; returns the largest and smallest weight."""
     n = ranks.shape[0]
     width = ranks.shape[1]
+    mults = np.empty(depth, dtype=np.int64)
+    offset = 0
+    m = 2
+    for k in range(depth):
+        mults[k] = m
+        offset += 2 * m
+        m *= base
     top = 0
     low = 1
     for b in range(n):
-        key = 0
-        mult = 2
+        row = ranks[b]
+        key = offset
         for k in range(depth):
-            key += (int(ranks[b, k]) + 2) * mult
-            mult *= base
-        for k in range(depth, width):
-            if ranks[b, k] != BLANK:
-                key += 1
-                break
+            key += row[k] * mults[k]
+        # BLANK is all ones: the AND of the later ranks stays BLANK only if every one is blank
+        rest = row[depth] if depth < width else BLANK
+        for k in range(depth + 1, width):
+            rest &= row[k]
+        key += rest != BLANK
         keys[b] = key
         gcount[key] += 1
         w = weights[b]
-        if w > top:
-            top = w
-        if w < low:
-            low = w
+        top = max(top, w)
+        low = min(low, w)
     return top, low
 
 
@@ -194,15 +200,15 @@ def groups_move(
 @njit(cache=True)
 def store_long_rows(ranks, weights, unit, keys, gindex, cursor, store, sweights):
     """Copy every row with a mark after the prefix (odd key) into ``store``, grouped by prefix group:
-    group ``g`` fills ``store[cursor[g]:...]`` in row order (``cursor`` is advanced)."""
+    group ``g`` fills ``store[cursor[g]:...]`` in row order (``cursor`` is advanced). Groups without
+    later marks point at the scratch row ``store[-1]``, so the copy needs no branch."""
+    width = ranks.shape[1]
     for b in range(ranks.shape[0]):
         key = keys[b]
-        if key & 1 == 0:
-            continue
         g = gindex[key]
         i = cursor[g]
-        cursor[g] = i + 1
-        for k in range(ranks.shape[1]):
+        cursor[g] = i + (key & 1)
+        for k in range(width):
             store[i, k] = ranks[b, k]
         if not unit:
             sweights[i] = weights[b]

@@ -71,11 +71,10 @@ class RankedState:
         self.gend = np.cumsum(long_rows)
         self.gstart = self.gend - long_rows
         n_long = int(self.gend[-1]) if n_groups else 0
-        self.store = np.empty((n_long, width), dtype=self.ranks.dtype)
-        sweights = np.empty(0 if self.unit else n_long, dtype=np.int64)
-        K.store_long_rows(
-            self.ranks, ballots.weights, self.unit, keys, gindex, self.gstart.copy(), self.store, sweights
-        )
+        cursor = np.where(self.gmore, self.gstart, n_long)  # groups without later marks: scratch row
+        self.store = np.empty((n_long + 1, width), dtype=self.ranks.dtype)
+        sweights = np.empty(1 if self.unit else n_long + 1, dtype=np.int64)
+        K.store_long_rows(self.ranks, ballots.weights, self.unit, keys, gindex, cursor, self.store, sweights)
         del keys
         self.deep = np.empty(n_groups, dtype=np.int64)
         self.n_deep = 0

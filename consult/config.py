@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,21 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
 
 
 def instance_secret(instance_path: str) -> str:
-    """A random secret kept in the instance folder (mode 0600), created on first use."""
+    """A random secret kept in the instance folder (mode 0600), created on first use.
+
+    Created with ``O_EXCL`` so workers starting together all end up with the one secret written first.
+    """
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):  # another process may be between creating and writing the file
+        secret = path.read_text().strip()
+        if secret:
+            return secret
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty; delete it or set CONSULT_SECRET_KEY")

@@ -24,6 +24,7 @@ from ..csvexport import csv_response
 from ..deliberation import services as delib
 from ..errors import ServiceError
 from ..extensions import db
+from ..fragments import page_or_fragment
 from . import services
 from .models import PHASE_ORDER, Consultation, Eligibility, Phase
 
@@ -110,8 +111,9 @@ def edit(cid: int):
 def detail(cid: int):
     consultation = visible_consultation(cid)
     sort = request.args.get("sort", "newest")
-    return render_template(
+    return page_or_fragment(
         "consultations/detail.html",
+        "deliberation/_discussion.html",
         consultation=consultation,
         proposals=delib.list_proposals(consultation, g.user, request.args.get("psort", "newest")),
         nodes=delib.thread(consultation, g.user, None, sort),

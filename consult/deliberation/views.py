@@ -252,7 +252,7 @@ def proposal(pid: int):
     context = _proposal_context(p)
     context["nodes"] = services.thread(consultation, g.user, p, sort)
     context["sort"] = sort
-    return page_or_fragment("deliberation/proposal.html", "deliberation/_thread.html", **context)
+    return page_or_fragment("deliberation/proposal.html", "deliberation/_discussion.html", **context)
 
 
 @bp.route("/proposals/<int:pid>/edit", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from consult import create_app
-from consult.config import from_environment
+from consult.config import from_environment, instance_secret
 from consult.extensions import db
 
 
@@ -148,3 +148,9 @@ def test_static_stylesheet_is_served(client):
     with client.get("/static/consult.css") as response:
         assert response.status_code == 200
         assert b":focus-visible" in response.data
+
+
+def test_instance_secret_is_created_once_and_private(tmp_path):
+    first = instance_secret(str(tmp_path))
+    assert first == instance_secret(str(tmp_path)) and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600

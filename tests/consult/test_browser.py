@@ -87,6 +87,11 @@ def test_moderator_hides_a_flagged_comment_in_place_on_a_phone(browser, live_ser
         page.locator(f"#comment-{spam_id}").get_by_text("Hidden by a moderator.").wait_for()
         assert page.evaluate("window.__noReload") == 1
         assert "Advertising" in page.locator(f"#comment-{spam_id}").inner_text()
+        page.get_by_role("link", name="most endorsed").click()
+        page.wait_for_url(f"{base}/consultations/{cid}?sort=endorsed")
+        page.get_by_text("most endorsed").and_(page.locator("strong")).wait_for()
+        assert page.evaluate("window.__noReload") == 1, "sorting happens in place"
+        assert page.locator("main h1").count() == 1
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -95,6 +95,20 @@ def test_proposal_discussion(client, make, login):
     assert "on the proposal" not in client.get(f"/consultations/{c.id}").get_data(as_text=True)
     fragment = client.get(f"/proposals/{p.id}?sort=endorsed", headers=HX)
     assert is_fragment(fragment) and "on the proposal" in fragment.get_data(as_text=True)
+    assert '<strong aria-current="true">most endorsed</strong>' in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_consultation_discussion_sorts_in_place(client, make):
+    c = make.consultation()
+    old, new = make.comment(c, body="older"), make.comment(c, body="newer")
+    delib.set_endorsement(old, make.user(), True)
+    fragment = client.get(f"/consultations/{c.id}?sort=endorsed", headers=HX).get_data(as_text=True)
+    assert "<html" not in fragment and f'id="discussion-c{c.id}"' in fragment
+    assert fragment.index("older") < fragment.index("newer")
+    page = client.get(f"/consultations/{c.id}").get_data(as_text=True)
+    assert "<html" in page and page.index("newer") < page.index("older")
+    assert new.id
 
 
 def test_endorse_flag_and_moderate_in_place(client, make, login, app):

@@ -14,6 +14,7 @@ import hashlib
 import io
 import secrets
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -136,7 +137,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_password_reset(email: str, reset_url_for: callable) -> str | None:
+def request_password_reset(email: str, reset_url_for: Callable[[str], str]) -> str | None:
     """Create a reset token for the account (if any) and deliver its link. Returns the token (tests only).
 
     The caller shows the same message whether or not the account exists.

@@ -1,4 +1,14 @@
-"""consult: deliberative consultations with a certified tally (the Flask app)."""
+"""consult: deliberative consultations with a certified tally (the Flask app).
+
+Adding a feature: a package ``consult/<feature>/`` with ``models.py`` (typed models on
+:data:`consult.extensions.db`), ``services.py`` (every state change; raise
+:class:`consult.errors.ServiceError` or :class:`~consult.errors.PermissionDenied`), ``views.py``
+(exports ``bp``; fetch objects through
+:func:`consult.access.get_visible_or_404` / :func:`consult.consultations.services.visible_or_404`, answer
+htmx with :func:`consult.fragments.page_or_fragment`), templates in ``templates/<feature>/``; register
+``bp`` in :func:`create_app`, add a migration (``flask --app consult db migrate -m "..."``) and, for
+demo content, a step in :data:`consult.demo.DEMO_STEPS`.
+"""
 
 from __future__ import annotations
 

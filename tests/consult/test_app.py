@@ -154,3 +154,9 @@ def test_instance_secret_is_created_once_and_private(tmp_path):
     first = instance_secret(str(tmp_path))
     assert first == instance_secret(str(tmp_path)) and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_signed_in_pages_are_not_cached(client, make, login):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(client, make.user())
+    assert client.get("/").headers["Cache-Control"] == "private, no-store"

@@ -38,7 +38,7 @@ MANIFEST_LIMIT = 256 * 1024**2
 Id = int | str
 
 
-class Mark(msgspec.Struct, gc=False):
+class Mark(msgspec.Struct, gc=False, frozen=True):  # frozen: hashable, a cache key as it is
     CandidateId: Id
     Rank: int
     IsAmbiguous: bool = False
@@ -125,17 +125,17 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
     limit = config.rules.max_rankings
     uwi_label = source.undeclared_write_in_label
     contest_int = int(contest_id) if contest_id.isascii() and contest_id.isdigit() else None
-    known: dict[tuple, tuple] = {}  # raw (rank, candidate id) marks -> validated rankings, interned
+    known: dict[tuple, tuple] = {}  # marks as read -> validated rankings, interned
     texts: dict[Id, str] = {}  # tabulator and batch ids as text
     places: dict[tuple[int | None, int | None], tuple[str, str]] = {}
     extras: dict[Id | None, dict[str, str]] = {}  # shared, read-only extra dicts per ballot type
 
     def rankings_for(marks: list[Mark], path: Path, index: int) -> tuple:
-        raw = [(m.Rank, m.CandidateId) for m in marks if not m.IsAmbiguous]
-        key = tuple(raw)
+        key = tuple(marks)
         found = known.get(key)
         if found is None:
             where = f"Sessions[{index}]"
+            raw = [(m.Rank, m.CandidateId) for m in marks if not m.IsAmbiguous]
             pairs = [(rank, _code(cand, codes, uwi_label, config, path, where)) for rank, cand in raw]
             found = _validate(pairs, limit, num_ranks, path, where)
             if len(known) < 1_000_000:
@@ -161,7 +161,10 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
                     if data is None:
                         continue
                 cards = data.Cards
-                if cards is None:
+                if cards is not None and len(cards) == 1 and len(cards[0].Contests) == 1:
+                    only = cards[0].Contests[0]
+                    found = (only,) if only.Id == contest_int or only.Id == contest_id else ()
+                elif cards is None:
                     found = [c for c in data.Contests or () if c.Id == contest_int or c.Id == contest_id]
                 else:
                     found = [
@@ -192,8 +195,8 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
                         source,
                         "",
                         str(session.RecordId),
-                        text(session.TabulatorId),
-                        text(session.BatchId),
+                        texts.get(session.TabulatorId) or text(session.TabulatorId),
+                        texts.get(session.BatchId) or text(session.BatchId),
                         place[0],
                         place[1],
                         extra,

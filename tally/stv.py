@@ -19,7 +19,8 @@ product and quotient is truncated toward zero to d places. Rule, round by round:
    the sum of what it kept, and any excess of that sum over Q is a ``residual surplus`` (a transfer in the
    round of election); from then on it is shown at Q (or at its total, if it was elected below Q);
 6. once every seat is filled one more round is counted, in which the last winners' ballots become
-   inactive as ``final_round_surplus`` at their value t (an ``exhausted`` transfer of the electing round).
+   inactive as ``final_round_surplus`` at their value t (an ``exhausted`` transfer of the electing round);
+   when every candidate has won and seats remain unfilled, the count stops at once.
 
 Options (echoed in ``Result.options``): ``quota`` ("droop" | "hare"), ``non_integer_quota`` (false),
 ``decimal_places`` (4, 0..20), ``winners_per_round`` ("multiple" | "one"), plus ``overvote_rule``,
@@ -171,6 +172,8 @@ class _Count:
             elected.extend(won)
             if not ((len(elected) < self.seats or won) and (continuing or won)):
                 break
+            if len(elected) < self.seats and len(won) == len(continuing):
+                break  # every candidate has won and seats remain: no surplus round (as RCTab)
             factor = np.full(self.n, -1, dtype=np.int64)
             for c in won:
                 t = tallies[c]

@@ -270,6 +270,8 @@ def naive_stv(ranks, weights, names, seats, opts):
         elected += won
         if not ((len(elected) < seats or won) and (cont or won)):
             break
+        if len(elected) < seats and not (cont - set(won)):
+            break
         cont -= set(won) | set(out)
         rec = {}
         kept = dict.fromkeys(won, 0)

@@ -52,6 +52,13 @@ def candidate_names(config: ContestConfig) -> list[str]:
 
 def build(config: ContestConfig, cvrs: Iterable[Cvr], *, keep_cvrs: bool = False) -> BallotSet:
     """Check every CVR string against the config and group identical CVRs."""
+    return build_counted(config, ((cvr, 1) for cvr in cvrs), keep_cvrs=keep_cvrs)
+
+
+def build_counted(
+    config: ContestConfig, items: Iterable[tuple[Cvr, int]], *, keep_cvrs: bool = False
+) -> BallotSet:
+    """``build`` over (CVR, number of identical CVRs) pairs, as fast readers deliver them."""
     names = candidate_names(config)
     index: dict[str, int] = {}
     for i, cand in enumerate(config.candidates):
@@ -64,7 +71,7 @@ def build(config: ContestConfig, cvrs: Iterable[Cvr], *, keep_cvrs: bool = False
     kept: list[Cvr] | None = [] if keep_cvrs else None
     has_precinct = has_batch = False
     mark_cache: dict[str, tuple[str, int]] = {}
-    for n, cvr in enumerate(cvrs):
+    for n, (cvr, count) in enumerate(items):
         if kept is not None:
             kept.append(cvr)
         if cvr.precinct:
@@ -104,7 +111,7 @@ def build(config: ContestConfig, cvrs: Iterable[Cvr], *, keep_cvrs: bool = False
                 ranked.append((current_rank, tuple(marks)))
             group = Group(tuple(ranked), 0, cvr.precinct, cvr.batch_id)
             groups[key] = group
-        group.weight += 1
+        group.weight += count
         if kept is not None:
             group.members.append(n)
     all_names = names + ([UWI] if uwi_used else [])

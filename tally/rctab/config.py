@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..cvr import PROVIDERS as READERS
 from ..errors import ConfigError
 from .model import UWI, CandidateConfig, ContestConfig, CvrSource, OutputSettings, Rules
 
@@ -35,7 +36,7 @@ BOTTOMS_UP = "bottomsUp"
 PERCENT = "bottomsUpUsingPercentageThreshold"
 MULTI_PASS = "multiPassIrv"
 WINNER_MODES = (SINGLE, STV_ONE, STV_MANY, BOTTOMS_UP, PERCENT, MULTI_PASS)
-PROVIDERS = ("cdf", "clearBallot", "dominion", "ess", "hart", "genericCsv")
+PROVIDERS = tuple(READERS)  # cdf, clearBallot, dominion, ess, hart, genericCsv (+ rctabCsv)
 RANDOM_SEED_MODES = ("random", "previousRoundCountsThenRandom", "generatePermutation")
 
 _OLD_TIEBREAK = {

@@ -11,6 +11,7 @@ marker: ``detailed_report.json``, ``detailed_report.csv``, ``summary_report.csv`
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import re
 import shutil
 import tempfile
@@ -18,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..cvr import read_source
+from ..cvr import PROVIDERS, read_source
 from ..errors import TallyError
 from . import report_csv, report_json
-from .ballots import BallotSet, build
+from .ballots import BallotSet, build_counted
 from .config import MULTI_PASS, load
 from .model import ContestConfig
 from .tabulator import Tabulation, Tabulator
@@ -44,11 +45,20 @@ class SessionResult:
 
 
 def read_ballots(config: ContestConfig, *, keep_cvrs: bool = False) -> BallotSet:
-    def all_cvrs():
-        for source in config.sources:
-            yield from read_source(source, config)
+    """Every source's CVRs, grouped. Readers with ``read_counted`` merge identical rows while reading
+    (used unless each CVR must be kept, e.g. for the CDF export)."""
 
-    return build(config, all_cvrs(), keep_cvrs=keep_cvrs)
+    def counted():
+        for source in config.sources:
+            name = PROVIDERS.get(source.provider)
+            module = importlib.import_module(f"tally.cvr.{name}") if name else None
+            if not keep_cvrs and hasattr(module, "read_counted"):
+                yield from module.read_counted(source, config)
+            else:
+                for cvr in read_source(source, config):
+                    yield cvr, 1
+
+    return build_counted(config, counted(), keep_cvrs=keep_cvrs)
 
 
 def _slice_kinds(config: ContestConfig, ballots: BallotSet) -> tuple[str, ...]:

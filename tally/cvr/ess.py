@@ -25,8 +25,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
 
 from ..errors import CvrError
-from ._guard import check_zip
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
+from ._guard import check_zip
 
 
 def _cell_text(value) -> str:

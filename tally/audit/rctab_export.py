@@ -29,6 +29,11 @@ CDF: one ``CVR`` per record in ballot-id order, ``BallotPrePrintedId`` = ballot 
 record gives a ``SelectionPosition`` with ``Rank`` k on the selection of each candidate marked there (an
 overvote marks several); a record overvote whose marks were not recorded (``[]``) marks the pseudo
 candidate ``OVERVOTE_NAME``, which the config declares as the source's ``overvoteLabel``.
+``tally.rctab.cdf_output`` is not reused here: it reproduces RCTab's own ``generateCdfJson`` file (a
+generation timestamp, RCTab as reporting device, per-round snapshots of a finished tabulation, built from
+``Cvr`` objects of a ``ContestConfig``), while this export must be a pure function of the records so that
+``tally verify`` can regenerate it byte for byte. ``tests/tally/audit/test_rctab_roundtrip.py`` runs the
+exported folder through ``tally rctab`` and checks winners and every round's tallies.
 """
 
 from __future__ import annotations

@@ -37,5 +37,12 @@ def rctab(config: Path, out_dir: Path | None, decisions_file: Path | None) -> No
     result = run(config, out_dir, default_decisions(decisions_file))
     winners = ", ".join(result.winners) or "none"
     click.echo(f"winners: {winners}")
+    for tab in result.passes:
+        for tie in tab.tiebreaks:
+            tied = ", ".join(tie["tied"])
+            click.echo(
+                f"tie-break: pass {tie['pass']} round {tie['round']} {tie['kind']} among {tied}: "
+                f"{tie['selected']} ({tie['rule']})"
+            )
     for name in result.files:
         click.echo(f"wrote {name}")

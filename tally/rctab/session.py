@@ -15,6 +15,7 @@ import importlib
 import re
 import shutil
 import tempfile
+from decimal import localcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from . import report_csv, report_json
 from .ballots import BallotSet, build_counted
 from .config import MULTI_PASS, load
 from .model import ContestConfig
-from .tabulator import Tabulation, Tabulator
+from .tabulator import EXACT, Tabulation, Tabulator
 from .tiebreak import Decisions
 
 GENERATED_BY = f"tally {__version__}"
@@ -157,6 +158,11 @@ def run(
     config_path: str | Path, out_dir: str | Path | None = None, decisions: Decisions | None = None
 ) -> SessionResult:
     """Load, count and write every report; nothing is written unless the whole run succeeds."""
+    with localcontext(EXACT):
+        return _run(config_path, out_dir, decisions)
+
+
+def _run(config_path, out_dir, decisions) -> SessionResult:
     config = load(config_path)
     if out_dir is None:
         out_dir = config.path.parent / (config.output.output_directory or "output")

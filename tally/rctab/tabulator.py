@@ -15,7 +15,7 @@ groups whose recipient stopped continuing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 from ..errors import TallyError
 from .ballots import OVERVOTE_INDEX, BallotSet
@@ -25,6 +25,8 @@ from .tiebreak import Decisions, Tiebreaker
 
 # inactive categories (places after the candidates)
 OVERVOTES, SKIPPED, EXHAUSTED, REPEATED, FINAL_SURPLUS, UNDERVOTE = range(6)
+# Decimal sums must never round: 200 significant digits cover any ballot count at 20 decimal places.
+EXACT = Context(prec=200)
 CATEGORY_KEYS = ("overvotes", "skippedRankings", "exhaustedChoices", "repeatedRankings", "finalRoundSurplus")
 
 
@@ -441,6 +443,10 @@ class Tabulator:
         return self.seats > 1 and elected_now and self.mode != BOTTOMS_UP
 
     def run(self) -> Tabulation:
+        with localcontext(EXACT):
+            return self._run()
+
+    def _run(self) -> Tabulation:
         while True:
             self.round += 1
             self._count_round()

@@ -15,8 +15,8 @@ import importlib
 import re
 import shutil
 import tempfile
-from decimal import localcontext
 from dataclasses import dataclass, field
+from decimal import localcontext
 from pathlib import Path
 
 from .. import __version__

@@ -128,7 +128,7 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
             if contest is None:
                 continue
             pairs: list[tuple[str, str]] = []
-            for sel in contest.iterfind(q.CVRContestSelection):
+            for sel in contest.findall(q.CVRContestSelection):
                 if sel.findtext(q.Status) == NEEDS_ADJUDICATION:
                     continue
                 sid = sel.findtext(q.ContestSelectionId)
@@ -139,7 +139,7 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
                 if rank_text is not None:
                     pairs.append((rank_text, name))
                     continue
-                for pos in sel.iterfind(q.SelectionPosition):
+                for pos in sel.findall(q.SelectionPosition):
                     if pos.find(q.CVRWriteIn) is not None:
                         name = UWI
                     if pos.findtext(q.HasIndication) == "no" or pos.findtext(q.IsAllocable) == "no":
@@ -215,9 +215,9 @@ def _fast_ok(path: Path) -> bool:
 
 def _current_contest(cvr: Element, contest_id: str, q: _Names) -> Element | None:
     current = cvr.findtext(q.CurrentSnapshotId)
-    for snap in cvr.iterfind(q.CVRSnapshot):
+    for snap in cvr.findall(q.CVRSnapshot):
         if snap.get("ObjectId") == current:
-            for contest in snap.iterfind(q.CVRContest):
+            for contest in snap.findall(q.CVRContest):
                 if contest.findtext(q.ContestId) == contest_id:
                     return contest
             return None

@@ -60,14 +60,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Htmx(app)
     security.init_app(app)
 
-    from . import access, admin, auth, consultations, deliberation, home
+    from . import access, admin, auth, consultations, deliberation, home, results, voting
     from .markdown import safe
 
     app.before_request(access.load_current_user)
     app.jinja_env.filters["safe_html"] = safe
     app.jinja_env.globals["Role"] = auth.models.Role
     app.jinja_env.globals["can_transition"] = consultations.services.can_transition
-    for feature in (home, auth, consultations, deliberation, admin):
+    for feature in (home, auth, consultations, deliberation, admin, voting, results):
         app.register_blueprint(feature.bp)
     app.cli.add_command(home.demo_command)
     _error_pages(app)

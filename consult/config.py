@@ -37,6 +37,9 @@ class Config:
     RATELIMIT_REGISTER = "5/minute;20/hour"
     RATELIMIT_RESET = "5/minute;20/hour"
     RATELIMIT_POST = "20/minute;300/hour"
+    RATELIMIT_CAST = "10/minute;60/hour"
+    # Path of the instance Ed25519 signing key (default: <instance>/signing_key.pem, created 0600).
+    SIGNING_KEY: str | None = None
 
     PASSWORD_MIN_LENGTH = 12
     ARGON2_TIME_COST = 3

@@ -120,10 +120,18 @@ def transition(consultation: Consultation, actor: User, target: Phase | str) -> 
         raise ServiceError(f"A consultation in {current.value} cannot move to {target.value}.")
     if not can_transition(consultation, actor, target):
         raise PermissionDenied(f"You may not move this consultation to {target.value}.")
+    if target is Phase.CERTIFIED and _has_contests(consultation):
+        raise ServiceError("Contests are certified with 'Certify the results', which counts and signs them.")
     consultation.phase = target.value
     consultation.phase_changed_at = utcnow()
     db.session.commit()
     return consultation
+
+
+def _has_contests(consultation: Consultation) -> bool:
+    from ..voting.models import Contest  # the voting feature builds on this one
+
+    return db.session.scalar(select(Contest.id).where(Contest.consultation_id == consultation.id)) is not None
 
 
 def list_visible(

@@ -25,6 +25,21 @@ JUNK = [
         "token": "",
         "email": "not-an-email",
         "password": "",
+        "ballot_type": "weird",
+        "method": "none",
+        "seats": "many",
+        "seed": "",
+        "choices": "a | b\n\nc",
+        "options": "{",
+        "budget": "lots",
+        "credits": "-1",
+        "rank-1": "zzz",
+        "choice": "nope",
+        "votes-o1": "abc",
+        "adjust": "o1:+9",
+        "secret": "not hex",
+        "content": "[",
+        "receipt": "xyz",
     },
 ]
 
@@ -37,7 +52,12 @@ def test_no_route_fails_with_a_server_error(client, make, login, who, data):
     proposal = make.proposal(consultation)
     comment = make.comment(consultation)
     target = make.user()
+    from .voting_helpers import contest, to_phase
+
+    voting_contest, voting_consultation, voting_organiser = contest(make)
+    to_phase(voting_consultation, voting_organiser, "voting")
     values = {
+        "contest_id": voting_contest.id,
         "cid": consultation.id,
         "pid": proposal.id,
         "comment_id": comment.id,

@@ -1,0 +1,217 @@
+"""Results pages: certify, results with charts, bulletin, receipt check, audit downloads, open data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+
+from tally.audit import check_receipt
+from tally.errors import TallyError
+
+from ..access import login_required
+from ..consultations.models import Phase
+from ..consultations.services import visible_or_404
+from ..csvexport import csv_response
+from ..errors import ServiceError
+from ..voting import services as voting
+from ..voting.views import contest_or_404
+from . import charts, services
+
+bp = Blueprint("results", __name__)
+
+HOW = {
+    "irv": "Instant-runoff: every ballot counts for its highest-ranked continuing candidate. While nobody "
+    "has more than half of the active ballots, the candidate with the fewest votes is eliminated and their "
+    "ballots move to the next continuing choice.",
+    "stv": "Single transferable vote: a candidate reaching the quota is elected and the surplus moves on "
+    "at a fractional value; otherwise the lowest candidate is eliminated and their ballots move on.",
+    "approval": "Approval voting: each option's score is the number of ballots approving it; the highest "
+    "scores win.",
+    "sav": "Satisfaction approval: a ballot approving k options gives each of them 1/k; the highest "
+    "totals win.",
+    "greedy": "Greedy budget: projects are taken in order of supporters, each funded if it still fits the "
+    "remaining budget.",
+}
+
+
+@bp.post("/consultations/<int:cid>/certify")
+@login_required
+def certify(cid: int):
+    consultation = visible_or_404(cid)
+    services.certify_consultation(consultation, g.user)
+    return redirect(url_for("consultations.detail", cid=cid), 303)
+
+
+@bp.app_template_global()
+def can_certify(consultation) -> bool:
+    return services.can_certify(consultation, g.get("user"))
+
+
+def _certified(contest_id: int):
+    contest = contest_or_404(contest_id)
+    cert = services.certification_of(contest)
+    return contest, cert
+
+
+@bp.get("/contests/<int:contest_id>/results")
+def results(contest_id: int):
+    contest, cert = _certified(contest_id)
+    consultation = voting.consultation_of(contest)
+    if cert is None:
+        return render_template("results/pending.html", contest=contest, consultation=consultation), 404
+    result = services.result_of(cert)
+    label = contest.label_of
+    costs = {c.key: c.cost for c in contest.choices if c.cost is not None}
+    ranked = charts.ranked_rounds(result, label)
+    chart = None
+    if contest.ballot_type == "budget":
+        chart = charts.allocation_chart(result, costs, contest.rules.get("budget"), label)
+    elif not ranked:
+        title = "Net votes per option" if contest.ballot_type == "quadratic" else "Score per option"
+        chart = charts.score_chart(result, label, title)
+    cols, rows = charts.generic_rows(result)
+    return render_template(
+        "results/results.html",
+        contest=contest,
+        consultation=consultation,
+        cert=cert,
+        result=result,
+        manifest=services.manifest_of(cert),
+        ranked=ranked,
+        chart=chart,
+        cols=cols,
+        rows=rows,
+        how=HOW.get(contest.method.split("/")[0]),
+        label=label,
+    )
+
+
+@bp.get("/api/contests/<int:contest_id>/results")
+def results_json(contest_id: int):
+    contest, cert = _certified(contest_id)
+    if cert is None:
+        abort(404)
+    return jsonify(services.open_data(contest, cert))
+
+
+@bp.get("/contests/<int:contest_id>/results.csv")
+def results_csv(contest_id: int):
+    contest, cert = _certified(contest_id)
+    if cert is None:
+        abort(404)
+    result = services.result_of(cert)
+    ranked = charts.ranked_rounds(result, contest.label_of)
+    if ranked:
+        header = ["option", *[f"round {r['round']}" for r in ranked["rounds"]]]
+        return csv_response(f"results-{contest.id}.csv", header, [[n, *v] for n, v in ranked["table"]])
+    cols, rows = charts.generic_rows(result)
+    return csv_response(f"results-{contest.id}.csv", cols, rows)
+
+
+@bp.get("/contests/<int:contest_id>/audit.zip")
+def audit_package(contest_id: int):
+    contest, cert = _certified(contest_id)
+    if cert is None:
+        abort(404)
+    response = Response(cert.package, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{contest.public_id}.zip"'
+    return response
+
+
+@bp.get("/contests/<int:contest_id>/rctab.zip")
+def rctab_export(contest_id: int):
+    contest, cert = _certified(contest_id)
+    data = services.rctab_zip(cert) if cert is not None else None
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="rctab-{contest.public_id}.zip"'
+    return response
+
+
+@bp.get("/signing-key.pem")
+def signing_key():
+    return Response(services.public_key(), mimetype="application/x-pem-file")
+
+
+# --- bulletin and receipt check -----------------------------------------------------------------------
+
+
+@bp.get("/contests/<int:contest_id>/bulletin")
+def bulletin(contest_id: int):
+    contest = contest_or_404(contest_id)
+    receipts = services.published_receipts(contest)
+    query = "".join(ch for ch in (request.args.get("q") or "").lower() if ch in "0123456789abcdef")[:64]
+    shown = [r for r in receipts if r.startswith(query)] if receipts is not None and query else receipts
+    return render_template(
+        "results/bulletin.html",
+        contest=contest,
+        consultation=voting.consultation_of(contest),
+        receipts=shown,
+        total=len(receipts) if receipts is not None else voting.ballot_count(contest),
+        query=query,
+        published=receipts is not None,
+    )
+
+
+@bp.get("/api/contests/<int:contest_id>/bulletin")
+def bulletin_json(contest_id: int):
+    contest = contest_or_404(contest_id)
+    receipts = services.published_receipts(contest)
+    if receipts is None:
+        return jsonify({"contest": contest.public_id, "published": False, "receipts": []})
+    cert = services.certification_of(contest)
+    return jsonify(
+        {
+            "contest": contest.public_id,
+            "published": True,
+            "certified": cert is not None,
+            "count": len(receipts),
+            "receipts": receipts,
+        }
+    )
+
+
+@bp.get("/contests/<int:contest_id>/bulletin.csv")
+def bulletin_csv(contest_id: int):
+    contest = contest_or_404(contest_id)
+    receipts = services.published_receipts(contest)
+    if receipts is None:
+        abort(404)
+    return csv_response(f"bulletin-{contest.id}.csv", ["receipt"], [[r] for r in receipts])
+
+
+@bp.route("/contests/<int:contest_id>/receipt-check", methods=["GET", "POST"])
+def receipt_check(contest_id: int):
+    """Recompute a receipt from the secret and the choices as printed on the receipt file."""
+    contest = contest_or_404(contest_id)
+    outcome = None
+    if request.method == "POST":
+        secret = request.form.get("secret", "")
+        content_text = request.form.get("content", "")
+        try:
+            import json
+
+            content = voting.validate(contest, json.loads(content_text))
+            from tally.audit import compute_receipt
+
+            receipt = compute_receipt(contest.public_id, content, secret)
+            published = services.published_receipts(contest)
+            expected = request.form.get("receipt", "").strip()
+            outcome = {
+                "receipt": receipt,
+                "matches": check_receipt(expected, contest.public_id, content, secret) if expected else None,
+                "published": None if published is None else receipt in published,
+            }
+        except (ValueError, TallyError, ServiceError) as err:
+            outcome = {"error": str(err) or "The choices must be copied exactly from the receipt file."}
+    return render_template(
+        "results/receipt_check.html",
+        contest=contest,
+        consultation=voting.consultation_of(contest),
+        outcome=outcome,
+        form=request.form,
+    )
+
+
+def results_public(contest) -> bool:
+    return voting.consultation_of(contest).current_phase() is Phase.CERTIFIED

@@ -1,0 +1,394 @@
+"""Contests and casting. Every ballot is checked by ``tally`` (``canonical_ballot`` + ``check_ballot``).
+
+Rules:
+
+- Contests are created and edited by the consultation's manager while it is a draft or in deliberation;
+  from voting on, method, seed, rules and options are frozen (they are what gets certified).
+- A ballot is cast only in the voting phase, by an eligible account (``auth.services.is_eligible``),
+  once per contest: the poll-book row (``Participation``) and the ballot row are written in one
+  transaction, and the unique constraint on (contest, voter) decides between concurrent submissions.
+- The receipt is ``tally.audit.compute_receipt(contest.public_id, content, r)`` for a fresh 128-bit ``r``;
+  ``r`` is returned to the caller once and only ``sha256(r)`` is kept (when the contest allows changes).
+- A ballot may be replaced before the close by the voter who presents ``r``; it gets a new receipt.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from tally import canonical
+from tally.audit import (
+    AuditConfig,
+    canonical_ballot,
+    change_key,
+    compute_receipt,
+    draw_secret,
+    parse_secret,
+)
+from tally.ballot_rules import BALLOT_TYPES, check_ballot, rules_problems
+from tally.errors import TallyError
+from tally.methods import method_ids
+
+from ..auth.models import User
+from ..auth.services import is_eligible
+from ..consultations.models import Consultation, Phase
+from ..consultations.services import can_manage
+from ..deliberation.services import ballot_eligible_proposals
+from ..errors import PermissionDenied, ServiceError
+from ..extensions import db
+from .models import Ballot, Choice, Contest, Participation
+
+# Method ids offered per ballot type (only those this tally version registers are shown).
+METHOD_FAMILIES: dict[str, tuple[str, ...]] = {
+    "ranked": (
+        "irv",
+        "stv",
+        "meek",
+        "warren",
+        "wigm",
+        "scotland",
+        "cfer",
+        "mpls",
+        "qpq",
+        "condorcet",
+        "schulze",
+        "ranked-pairs",
+        "copeland",
+        "minimax",
+    ),
+    "approval": (
+        "approval",
+        "sav",
+        "pav",
+        "seq-pav",
+        "phragmen",
+        "seq-phragmen",
+        "equal-shares",
+        "mes",
+        "cc",
+    ),
+    "budget": (
+        "greedy",
+        "greedy-no-skip",
+        "greedy-threshold",
+        "equalshares",
+        "equalshares/add1",
+        "equalshares/utilitarian",
+    ),
+    "quadratic": ("quadratic", "quadratic-voting", "qv"),
+}
+TYPE_LABELS = {
+    "ranked": "ranked (order the candidates)",
+    "approval": "approval (tick the options you approve)",
+    "budget": "participatory budget (choose projects within a budget)",
+    "quadratic": "quadratic (spend voice credits, votes cost their square)",
+}
+ALREADY_VOTED = "You have already voted in this contest. Each person has one ballot per contest."
+
+
+def methods_for(ballot_type: str) -> list[str]:
+    known = set(method_ids())
+    return [m for m in METHOD_FAMILIES.get(ballot_type, ()) if m in known]
+
+
+def contests_of(consultation: Consultation) -> list[Contest]:
+    return list(
+        db.session.scalars(
+            select(Contest).where(Contest.consultation_id == consultation.id).order_by(Contest.id)
+        )
+    )
+
+
+def consultation_of(contest: Contest) -> Consultation:
+    return db.session.get(Consultation, contest.consultation_id)
+
+
+def can_edit_contests(consultation: Consultation, user: User | None) -> bool:
+    return can_manage(consultation, user) and consultation.current_phase() in (
+        Phase.DRAFT,
+        Phase.DELIBERATION,
+    )
+
+
+# --- contests -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ContestInput:
+    title: str
+    ballot_type: str
+    method: str
+    seats: int = 1
+    seed: str = ""
+    allow_change: bool = True
+    rules: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    # (label, cost or None, proposal id or None)
+    choices: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+
+
+def _validate_contest(data: ContestInput) -> None:
+    if not 3 <= len(data.title.strip()) <= 200:
+        raise ServiceError("The contest title must be 3 to 200 characters.")
+    if data.ballot_type not in BALLOT_TYPES:
+        raise ServiceError("The ballot type must be ranked, approval, budget or quadratic.")
+    offered = methods_for(data.ballot_type)
+    if data.method not in offered:
+        listed = ", ".join(offered) or "none in this version of tally"
+        raise ServiceError(
+            f"Method {data.method!r} does not count {data.ballot_type} ballots (choose: {listed})."
+        )
+    if not 1 <= data.seats <= max(1, len(data.choices)):
+        raise ServiceError("Seats must be between 1 and the number of options.")
+    if not 1 <= len(data.seed.strip()) <= 100:
+        raise ServiceError("Declare a tie-break seed (1 to 100 characters).")
+    if len(data.choices) > 200:
+        raise ServiceError("A contest has at most 200 options.")
+    labels = [label.strip() for label, _, _ in data.choices]
+    if any(not 1 <= len(label) <= 200 for label in labels):
+        raise ServiceError("Every option needs a name of 1 to 200 characters.")
+    if len(set(labels)) != len(labels):
+        raise ServiceError("Two options have the same name.")
+    keys = [f"o{i}" for i in range(1, len(data.choices) + 1)]
+    rules = _rules_with_costs(data, keys)
+    problems = rules_problems(data.ballot_type, rules, keys) if data.choices else []
+    if problems:
+        raise ServiceError("Ballot rules: " + "; ".join(problems) + ".")
+    try:
+        AuditConfig(
+            contest="check",
+            ballot_type=data.ballot_type,
+            method=data.method,
+            candidates=tuple(keys) or ("o1",),
+            seats=data.seats,
+            options=data.options,
+            seed=data.seed,
+            ballot_rules=rules,
+        )
+    except TallyError as err:
+        raise ServiceError(f"Method options: {err}") from None
+
+
+def _rules_with_costs(data: ContestInput, keys: list[str]) -> dict[str, Any]:
+    rules = dict(data.rules)
+    if data.ballot_type == "budget":
+        rules["costs"] = {k: cost for k, (_, cost, _) in zip(keys, data.choices, strict=True)}
+    return rules
+
+
+def _apply(contest: Contest, data: ContestInput) -> None:
+    contest.title = data.title.strip()
+    contest.ballot_type = data.ballot_type
+    contest.method = data.method
+    contest.seats = data.seats
+    contest.seed = data.seed.strip()
+    contest.allow_change = data.allow_change
+    contest.options_json = canonical.dumps(data.options)
+    keys = [f"o{i}" for i in range(1, len(data.choices) + 1)]
+    contest.rules_json = canonical.dumps(_rules_with_costs(data, keys))
+    contest.choices.clear()
+    db.session.flush()
+    for i, (label, cost, proposal_id) in enumerate(data.choices, start=1):
+        contest.choices.append(
+            Choice(key=f"o{i}", label=label.strip(), cost=cost, proposal_id=proposal_id, position=i)
+        )
+
+
+def create_contest(consultation: Consultation, actor: User, data: ContestInput) -> Contest:
+    if not can_manage(consultation, actor):
+        raise PermissionDenied("Only the organiser may add contests.")
+    if not can_edit_contests(consultation, actor):
+        raise ServiceError("Contests can only be added while the consultation is a draft or in deliberation.")
+    _validate_contest(data)
+    contest = Contest(consultation_id=consultation.id, public_id=f"contest-{secrets.token_hex(8)}")
+    db.session.add(contest)
+    _apply(contest, data)
+    db.session.commit()
+    return contest
+
+
+def update_contest(contest: Contest, actor: User, data: ContestInput) -> Contest:
+    consultation = consultation_of(contest)
+    if not can_manage(consultation, actor):
+        raise PermissionDenied("Only the organiser may edit this contest.")
+    if not can_edit_contests(consultation, actor):
+        raise ServiceError("The contest is frozen: voting has started.")
+    _validate_contest(data)
+    _apply(contest, data)
+    db.session.commit()
+    return contest
+
+
+def contest_input(contest: Contest) -> ContestInput:
+    rules = contest.rules
+    rules.pop("costs", None)
+    return ContestInput(
+        title=contest.title,
+        ballot_type=contest.ballot_type,
+        method=contest.method,
+        seats=contest.seats,
+        seed=contest.seed,
+        allow_change=contest.allow_change,
+        rules=rules,
+        options=contest.options,
+        choices=[(c.label, c.cost, c.proposal_id) for c in contest.choices],
+    )
+
+
+def proposal_choices(consultation: Consultation) -> list[tuple[str, int | None, int | None]]:
+    """The ballot-eligible proposals as options (deliberation's rule: visible, not rejected, supported)."""
+    return [(p.title[:200], None, p.id) for p in ballot_eligible_proposals(consultation)]
+
+
+def audit_config(contest: Contest) -> AuditConfig:
+    """The ``tally`` config certified for ``contest``: exactly the declared method, seats, options, seed."""
+    return AuditConfig(
+        contest=contest.public_id,
+        ballot_type=contest.ballot_type,
+        method=contest.method,
+        candidates=tuple(contest.keys),
+        seats=contest.seats,
+        options=contest.options,
+        seed=contest.seed,
+        ballot_rules=contest.rules,
+    )
+
+
+# --- ballots ------------------------------------------------------------------------------------------
+
+
+def validate(contest: Contest, choices: Any) -> Any:
+    """The canonical content of ``choices`` or ``ServiceError`` with ``tally``'s plain-words reason."""
+    try:
+        content = canonical_ballot(contest.ballot_type, choices, contest.keys)
+        check_ballot(contest.ballot_type, content, contest.keys, contest.rules)
+    except TallyError as err:
+        raise ServiceError(_voter_words(contest, err.message)) from None
+    return content
+
+
+def _voter_words(contest: Contest, message: str) -> str:
+    for choice in contest.choices:
+        message = message.replace(f"'{choice.key}'", choice.label).replace(
+            choice.key + " ", choice.label + " "
+        )
+        message = message.replace(f"({choice.key})", f"({choice.label})").replace(
+            f" {choice.key};", f" {choice.label};"
+        )
+    return message
+
+
+def may_vote(contest: Contest, user: User | None) -> bool:
+    consultation = consultation_of(contest)
+    return consultation.current_phase() is Phase.VOTING and is_eligible(user, consultation)
+
+
+def _require_voting(contest: Contest, user: User) -> Consultation:
+    consultation = consultation_of(contest)
+    if consultation.current_phase() is not Phase.VOTING:
+        raise ServiceError("Voting is not open for this consultation.")
+    if not is_eligible(user, consultation):
+        raise PermissionDenied("You are not eligible to vote in this consultation.")
+    return consultation
+
+
+def has_voted(contest: Contest, user: User | None) -> bool:
+    if user is None:
+        return False
+    found = db.session.scalar(
+        select(Participation.id).where(
+            Participation.contest_id == contest.id, Participation.voter_id == user.id
+        )
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class CastReceipt:
+    """What the voter sees once: the receipt, the secret r (hex) and the canonical content."""
+
+    contest_id: str
+    receipt: str
+    secret: str
+    content: Any
+
+    @property
+    def content_json(self) -> str:
+        return canonical.dumps(self.content)
+
+
+def cast(contest: Contest, voter: User, choices: Any) -> CastReceipt:
+    """Cast ``voter``'s ballot: poll book and ballot box in one transaction (see module docstring)."""
+    consultation = _require_voting(contest, voter)
+    content = validate(contest, choices)
+    if has_voted(contest, voter):
+        raise ServiceError(ALREADY_VOTED)
+    secret = draw_secret()
+    receipt = compute_receipt(contest.public_id, content, secret)
+    db.session.add(Participation(consultation_id=consultation.id, contest_id=contest.id, voter_id=voter.id))
+    db.session.add(
+        Ballot(
+            id=secrets.token_hex(16),
+            contest_id=contest.id,
+            content=canonical.dumps(content),
+            receipt=receipt,
+            change_key=change_key(secret) if contest.allow_change else None,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(ALREADY_VOTED) from None
+    return CastReceipt(contest.public_id, receipt, secret.hex(), content)
+
+
+def change(contest: Contest, voter: User, secret_text: str, choices: Any) -> CastReceipt:
+    """Replace the ballot whose secret is ``secret_text`` (before the close); returns the new receipt."""
+    _require_voting(contest, voter)
+    if not contest.allow_change:
+        raise ServiceError("Ballots in this contest cannot be changed once cast.")
+    if not has_voted(contest, voter):
+        raise ServiceError("You have not voted in this contest yet.")
+    try:
+        secret = parse_secret(secret_text)
+    except TallyError:
+        raise ServiceError("The secret is the 32 hexadecimal digits printed on your receipt.") from None
+    content = validate(contest, choices)
+    ballot = db.session.scalar(
+        select(Ballot).where(Ballot.contest_id == contest.id, Ballot.change_key == change_key(secret))
+    )
+    if ballot is None:
+        raise ServiceError("No ballot in this contest matches that secret.")
+    ballot.content = canonical.dumps(content)
+    ballot.receipt = compute_receipt(contest.public_id, content, secret)
+    db.session.commit()
+    return CastReceipt(contest.public_id, ballot.receipt, secret.hex(), content)
+
+
+def ballot_count(contest: Contest) -> int:
+    return (
+        db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.contest_id == contest.id))
+        or 0
+    )
+
+
+def ballots_by_id(contest: Contest) -> list[Ballot]:
+    """The contest's ballots sorted by their random id: the only order ballots are ever listed in."""
+    rows = list(db.session.scalars(select(Ballot).where(Ballot.contest_id == contest.id)))
+    rows.sort(key=lambda b: b.id.encode("utf-8"))
+    return rows
+
+
+def sorted_receipts(contest: Contest) -> list[str]:
+    return sorted(db.session.scalars(select(Ballot.receipt).where(Ballot.contest_id == contest.id)))
+
+
+def content_of(ballot: Ballot) -> Any:
+    return json.loads(ballot.content)

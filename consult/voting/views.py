@@ -1,0 +1,240 @@
+"""Voting pages: contest editor, ballot forms with live checks, casting, changing, receipts."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+
+from tally.ballot_rules import budget_total, quadratic_cost
+
+from ..access import authorize, get_visible_or_404, login_required
+from ..consultations.models import Phase
+from ..consultations.services import can_view, visible_or_404
+from ..deliberation.services import ballot_eligible_proposals
+from ..errors import ServiceError
+from ..extensions import limiter
+from ..fragments import page_or_fragment
+from . import forms, services
+from .models import Contest
+
+bp = Blueprint("voting", __name__)
+cast_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CAST"], methods=["POST"])
+
+
+def _contest_visible(contest: Contest, user) -> bool:
+    return can_view(services.consultation_of(contest), user)
+
+
+def contest_or_404(contest_id: int) -> Contest:
+    return get_visible_or_404(Contest, contest_id, _contest_visible)
+
+
+@bp.app_template_global()
+def voting_contests(consultation) -> list[Contest]:
+    return services.contests_of(consultation)
+
+
+# --- contest editor -----------------------------------------------------------------------------------
+
+
+def _editor(consultation, contest, data, error=None, status=200, raw=None):
+    kinds = {k: services.methods_for(k) for k in services.METHOD_FAMILIES}
+    return (
+        render_template(
+            "voting/contest_form.html",
+            consultation=consultation,
+            contest=contest,
+            data=data,
+            kinds=kinds,
+            labels=services.TYPE_LABELS,
+            error=error,
+            raw=raw,
+        ),
+        status,
+    )
+
+
+def _proposal_titles(consultation) -> dict[str, int]:
+    return {p.title[:200]: p.id for p in ballot_eligible_proposals(consultation)}
+
+
+@bp.route("/consultations/<int:cid>/contests/new", methods=["GET", "POST"])
+@login_required
+def new_contest(cid: int):
+    consultation = visible_or_404(cid)
+    authorize(services.can_edit_contests(consultation, g.user))
+    if request.method == "GET":
+        data = services.ContestInput(
+            title="",
+            ballot_type="ranked",
+            method="irv",
+            seed=secrets.token_hex(8),
+            choices=services.proposal_choices(consultation),
+        )
+        return _editor(consultation, None, data)
+    try:
+        data = forms.contest_input(request.form, _proposal_titles(consultation))
+        contest = services.create_contest(consultation, g.user, data)
+    except ServiceError as err:
+        return _editor(consultation, None, None, str(err), 400, raw=request.form)
+    return redirect(url_for("voting.contest", contest_id=contest.id), 303)
+
+
+@bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_contest(contest_id: int):
+    contest = contest_or_404(contest_id)
+    consultation = services.consultation_of(contest)
+    authorize(services.can_edit_contests(consultation, g.user))
+    if request.method == "GET":
+        return _editor(consultation, contest, services.contest_input(contest))
+    try:
+        data = forms.contest_input(request.form, _proposal_titles(consultation))
+        services.update_contest(contest, g.user, data)
+    except ServiceError as err:
+        return _editor(consultation, contest, None, str(err), 400, raw=request.form)
+    return redirect(url_for("voting.contest", contest_id=contest.id), 303)
+
+
+# --- ballots ------------------------------------------------------------------------------------------
+
+
+def _meter(contest: Contest, choices) -> dict | None:
+    rules = contest.rules
+    if contest.ballot_type == "budget":
+        try:
+            spent = budget_total([c for c in choices if c in rules.get("costs", {})], rules)
+        except (TypeError, ValueError):
+            spent = 0
+        return {"spent": spent, "cap": rules.get("budget"), "unit": ""}
+    if contest.ballot_type == "quadratic":
+        return {"spent": quadratic_cost(choices or {}), "cap": rules.get("credits"), "unit": " credits"}
+    return None
+
+
+def _ballot_context(contest: Contest, choices=None, error=None, **extra):
+    consultation = services.consultation_of(contest)
+    state = forms.form_state(contest, choices)
+    return {
+        "contest": contest,
+        "consultation": consultation,
+        "state": state,
+        "meter": _meter(contest, choices),
+        "error": error,
+        "may_vote": services.may_vote(contest, g.user),
+        "voted": services.has_voted(contest, g.user),
+        "phase": consultation.current_phase().value,
+        "ballots_cast": services.ballot_count(contest),
+        **extra,
+    }
+
+
+@bp.get("/contests/<int:contest_id>")
+def contest(contest_id: int):
+    contest = contest_or_404(contest_id)
+    return render_template("voting/contest.html", **_ballot_context(contest))
+
+
+@bp.post("/contests/<int:contest_id>/preview")
+def preview(contest_id: int):
+    """Live check of a ballot being filled in (budget total, credit meter, +/- buttons); nothing is kept."""
+    contest = contest_or_404(contest_id)
+    error = None
+    choices = None
+    try:
+        choices = forms.ballot_choices(contest, request.form)
+        services.validate(contest, choices)
+    except ServiceError as err:
+        error = str(err)
+    return page_or_fragment(
+        "voting/contest.html",
+        "voting/_ballot_form.html",
+        **_ballot_context(contest, choices, error, checked=True),
+    )
+
+
+@bp.post("/contests/<int:contest_id>/cast")
+@login_required
+@cast_limit
+def cast(contest_id: int):
+    contest = contest_or_404(contest_id)
+    choices = None
+    try:
+        choices = forms.ballot_choices(contest, request.form)
+        receipt = services.cast(contest, g.user, choices)
+    except ServiceError as err:
+        return render_template("voting/contest.html", **_ballot_context(contest, choices, str(err))), 422
+    return _receipt_page(contest, receipt, changed=False)
+
+
+@bp.post("/contests/<int:contest_id>/change")
+@login_required
+@cast_limit
+def change(contest_id: int):
+    contest = contest_or_404(contest_id)
+    choices = None
+    try:
+        choices = forms.ballot_choices(contest, request.form)
+        receipt = services.change(contest, g.user, request.form.get("secret", ""), choices)
+    except ServiceError as err:
+        return render_template("voting/contest.html", **_ballot_context(contest, choices, str(err))), 422
+    return _receipt_page(contest, receipt, changed=True)
+
+
+def _receipt_page(contest: Contest, receipt: services.CastReceipt, changed: bool):
+    response = current_app.make_response(
+        render_template(
+            "voting/receipt.html",
+            contest=contest,
+            r=receipt,
+            changed=changed,
+            consultation=services.consultation_of(contest),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+RECEIPT_TEXT = """\
+Ballot receipt
+==============
+Contest:        {title}
+Contest id:     {contest}
+Receipt:        {receipt}
+Secret (r):     {secret}
+Your choices:   {content}
+
+Keep this file private: with the secret anyone can prove what you voted and{change}
+After the close, look for the receipt on the public bulletin:
+  {bulletin}
+and recompute it from the secret and your choices on the receipt check page:
+  {check}
+receipt = SHA-256(field("tally/receipt/v1") | field(contest id) | field(choices) | field(r)),
+field(x) = 4-byte big-endian length of x, then x.
+"""
+
+
+@bp.post("/contests/<int:contest_id>/receipt.txt")
+def receipt_file(contest_id: int) -> Response:
+    """The receipt as a text file, from the values the receipt page posts back (nothing is stored)."""
+    contest = contest_or_404(contest_id)
+    fields = {k: (request.form.get(k) or "")[:400] for k in ("receipt", "secret", "content")}
+    if not all(fields.values()):
+        raise ServiceError("Nothing to download: the receipt, secret and choices are missing.")
+    text = RECEIPT_TEXT.format(
+        title=contest.title,
+        contest=contest.public_id,
+        change=" change your ballot before the close." if contest.allow_change else " nothing more.",
+        bulletin=url_for("results.bulletin", contest_id=contest.id, _external=True),
+        check=url_for("results.receipt_check", contest_id=contest.id, _external=True),
+        **fields,
+    )
+    response = Response(text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{contest.id}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def phase_allows_results(contest: Contest) -> bool:
+    return services.consultation_of(contest).current_phase() is Phase.CERTIFIED

@@ -17,7 +17,9 @@ Rules (RCTab's ES&S reader):
 
 from __future__ import annotations
 
+import collections
 import itertools
+import operator
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -158,6 +160,7 @@ class _Layout:
         self.id_col = source.id_column_index - 1 if source.id_column_index else None
         self.precinct_col = source.precinct_column_index - 1 if source.precinct_column_index else None
         self.batch_col = source.batch_column_index - 1 if source.batch_column_index else None
+        self.contiguous = False  # set by rows(): the sheet's row elements are exactly rows 1..end
 
     def rows(self) -> Iterator[tuple[int, list]]:
         """(0-based row number, cells) for every row element at or after ``firstVoteRowIndex``."""
@@ -165,7 +168,8 @@ class _Layout:
         row0, col0 = sheet.start if sheet.start else (0, 0)
         end = sheet.end[0] + 1 if sheet.end else 0
         present = _xml_rows(self.path, end)
-        if isinstance(present, range) and row0 == 0 and col0 == 0:
+        self.contiguous = isinstance(present, range) and row0 == 0 and col0 == 0
+        if self.contiguous:
             # every row 1..end is a row element: calamine's rows are the CVR rows
             return itertools.islice(enumerate(sheet.iter_rows()), self.first_row, None)
         return self._aligned(sheet, present, row0, col0)
@@ -266,7 +270,8 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
 def read_counted(source: CvrSource, config: ContestConfig) -> Iterator[tuple[Cvr, int]]:
     """Identical rows (same rank cells, precinct and batch) read once, as (CVR, count) in first-seen order.
 
-    The CVR carries the id of the first such row; ids of the others are not kept (use ``read`` when every
+    The CVR carries the id of one such row (the first, or the last on the fast path); ids of the others
+    are not kept (use ``read`` when every
     CVR's id matters, e.g. for CDF output). Precinct and batch only tell rows apart when the config asks
     for precinct or batch slices; otherwise they are left out of the CVRs.
     """
@@ -279,9 +284,24 @@ def read_counted(source: CvrSource, config: ContestConfig) -> Iterator[tuple[Cvr
     if bcol is None:
         layout.batch_col = None
 
+    def counted_fast(rows):
+        # C-level loop: count rank-cell tuples; the CVR built for a tuple names its last row
+        keys = map(tuple, map(operator.itemgetter(slice(lo, hi)), map(operator.itemgetter(1), rows)))
+        for_count, for_index = itertools.tee(keys)
+        counts = collections.Counter(for_count)
+        last = dict(zip(for_index, itertools.count(1), strict=False))
+        pad = [None] * lo
+        for key, n in counts.items():
+            index = last[key]
+            yield layout.cvr(pad + list(key), layout.first_row + index - 1, index), n
+
     def counted():
+        rows = layout.rows()
+        if pcol is None and bcol is None and layout.contiguous:
+            yield from counted_fast(rows)
+            return
         seen: dict[tuple, list] = {}
-        for index, (row_number, row) in enumerate(layout.rows(), start=1):
+        for index, (row_number, row) in enumerate(rows, start=1):
             if pcol is None and bcol is None:
                 key = tuple(row[lo:hi])
             else:

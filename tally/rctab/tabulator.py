@@ -247,14 +247,19 @@ class Tabulator:
         return [c for c in range(self.n) if self.continuing[c] or c in self.winner_round]
 
     def _winner_tallies(self, acc: Accum) -> None:
-        """§5.8(4): a winner's tally after its election round is the sum it kept, capped at the quota."""
+        """§5.8(4): a winner's tally after its election round is the sum it kept, capped at the quota.
+
+        A slice (precinct or batch) shows the part its ballots kept, uncapped: the quota and the residual
+        surplus belong to the whole contest (no RCTab slice case covers STV; this is our reading).
+        """
+        whole = acc is self.accs[0]
         for w, r in self.winner_round.items():
             if not self.stv or r >= self.round:
                 continue
             if r == self.round - 1:
                 value = _dec(acc.kept_units.get(w, 0), acc.kept_scaled.get(w, False), self.d)
                 extra = value - self.threshold
-                if extra > 0:
+                if whole and extra > 0:
                     acc.residual += extra
                     per_round = acc.transfers.setdefault(self.round, {})
                     per_round[(self.names[w], "residual surplus")] = [extra, None]

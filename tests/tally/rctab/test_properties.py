@@ -69,3 +69,30 @@ def test_grouping_and_order_do_not_change_the_count(tmp_path: Path, mode, cast, 
     order.shuffle(shuffled)
     assert _summary(_count(config, shuffled, distinct=False)) == _summary(grouped)
     assert _summary(_count(config, cast, distinct=True)) == _summary(grouped)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mode=st.sampled_from(sorted(MODES)), cast=ballots, precincts=st.lists(st.sampled_from("pq"), max_size=40)
+)
+def test_slices_add_up_to_the_contest(tmp_path: Path, mode, cast, precincts):
+    config = parse(raw_config(NAMES, tmp_path, **MODES[mode]), tmp_path / "config.json")
+    source = config.sources[0]
+    cvrs = []
+    for n, ballot in enumerate(cast):
+        rankings = []
+        for k, mark in enumerate(ballot, start=1):
+            for name in [] if mark is None else ([mark] if isinstance(mark, str) else mark):
+                rankings.append((k, name))
+        precinct = precincts[n] if n < len(precincts) else "r"
+        cvrs.append(Cvr(rankings=tuple(rankings), source=source, precinct=precinct))
+    tab = Tabulator(build(config, cvrs), config.rules, candidate_order=NAMES, slices=("precinct",)).run()
+    slices = tab.slices["precinct"]
+    assert sum(total for _, total, _ in slices.values()) == tab.total
+    for k, whole in enumerate(tab.rounds):
+        parts = [rounds[k] for rounds, _, _ in slices.values()]
+        for key, value in whole.inactive.items():
+            assert sum(p.inactive[key] for p in parts) == value
+        for name, value in whole.tally.items():
+            if not any(name in r.elected for r in tab.rounds[:k]):  # winners are capped at the quota
+                assert sum(p.tally[name] for p in parts) == value

@@ -6,7 +6,10 @@ Precinct Portion, Rank 1, ..., Rank k`` and one row per CVR. A rank cell holds a
 alias), ``undervote`` or nothing for no mark, ``overvote`` for the explicit overvote token, or several
 names joined with ``|`` for an overvoted rank (a cell that is itself a known name is never split).
 
-Every row is read, whatever its ``Contest Id``; the id columns are carried over unchanged
+Every row is read, whatever its ``Contest Id`` (the config still needs some ``contestId`` for the source);
+a cell equal to the source's ``undeclaredWriteInLabel`` is the UWI pseudo-candidate, so set that label
+(``Undeclared Write-ins``, as ``tally convert`` writes it) when the file holds write-ins. The id columns
+are carried over unchanged
 (``record_id`` = RCTab CVR Id, ``supplied_id`` = Vendor Id, ...). A name the config does not know, a rank
 column above ``maxRankingsAllowed`` holding a mark, or a row of the wrong width is an error.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rctab.model import OVERVOTE, ContestConfig, Cvr, CvrSource
+from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
 from ._guard import check_rankings, csv_rows, fail
 
 FIXED = (
@@ -49,6 +52,7 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
             raise fail(path, f"column {len(FIXED) + k} must be 'Rank {k}', not {label!r}", "header")
     width = len(cells)
     name_for = config.name_for
+    label = source.undeclared_write_in_label
     for line, row in rows:
         where = f"line {line}"
         if len(row) != width:
@@ -59,6 +63,8 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
                 continue
             if cell == OVERVOTE_CELL:
                 pairs.append((k, OVERVOTE))
+            elif label and cell == label:
+                pairs.append((k, UWI))
             elif name_for(cell) is not None or JOIN not in cell:
                 pairs.append((k, cell))
             else:

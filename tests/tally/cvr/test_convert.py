@@ -124,3 +124,29 @@ def test_convert_never_leaves_a_partial_output(tmp_path_factory, data):
         assert sorted(p.name for p in root.iterdir()) == ["config.json", "generic_csv_test_cvr.csv"]
     else:
         assert (out / "rctab_cvr.csv").is_file()
+
+
+def test_rctab_csv_source_reproduces_the_original_count(tmp_path):
+    """generic_csv_test converted, then tabulated from rctab_cvr.csv: the same detailed report as RCTab's."""
+    case = RCTAB / "generic_csv_test"
+    raw = json.loads((case / "generic_csv_test_config.json").read_text())
+    convert(load(case / "generic_csv_test_config.json"), tmp_path / "conv", ["csv"])
+    raw["cvrFileSources"] = [
+        {
+            "provider": "rctabCsv",
+            "filePath": "conv/rctab_cvr.csv",
+            "contestId": "any",
+            "undeclaredWriteInLabel": "Undeclared Write-ins",
+        }
+    ]
+    raw["outputSettings"].update(tabulateByBatch=False, tabulateByPrecinct=False)
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    result = CliRunner().invoke(cli, ["rctab", str(tmp_path / "config.json"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+
+    def lines(path):
+        return [x for x in path.read_text().splitlines() if "Generated" not in x]
+
+    assert lines(tmp_path / "out" / "detailed_report.csv") == lines(
+        case / "generic_csv_test_expected_detailed_report.csv"
+    )

@@ -148,8 +148,134 @@ def deliberation(ctx: DemoContext) -> None:
     delib.edit_comment(r1, u["bjorn"], "Agreed, but who pays for maintaining the path and the quay?")
 
 
+VOTE_TITLE = "Docks budget and priorities: the vote"
+CERTIFIED_TITLE = "Name the new riverside bridge (certified)"
+
+
+def _contest(ctx: DemoContext, consultation: Consultation, kind: str, title: str, methods: list[str], **kw):
+    from .voting import services as voting
+
+    offered = [m for m in methods if m in voting.methods_for(kind)]
+    if not offered:
+        ctx.notes.append(f"Demo: no {kind} contest (this tally version registers no {kind} method yet).")
+        return None
+    choices = kw.pop("choices")
+    data = voting.ContestInput(
+        title=title, ballot_type=kind, method=offered[0], seed=secrets.token_hex(8), choices=choices, **kw
+    )
+    return voting.create_contest(consultation, ctx.users["organiser"], data)
+
+
+def _cast_all(ctx: DemoContext, contest, ballots: dict[str, object]) -> None:
+    from .voting import services as voting
+
+    for key, choices in ballots.items():
+        voting.cast(contest, ctx.users[key], choices)
+
+
+def voting_demo(ctx: DemoContext) -> None:
+    """One contest of each ballot type with cast ballots (voting open; the ``citizen`` login has not voted)
+    and a ranked contest closed and certified by the officer."""
+    from .results import services as results
+
+    u = ctx.users
+    vote = db.session.scalar(select(Consultation).where(Consultation.title == VOTE_TITLE))
+    if vote is None:
+        vote = consultation_services.create(
+            u["organiser"],
+            consultation_services.ConsultationInput(
+                title=VOTE_TITLE,
+                summary="Rank the uses, approve the events, fund projects, weigh priorities.",
+            ),
+        )
+        consultation_services.transition(vote, u["organiser"], Phase.DELIBERATION)
+        uses = [
+            ("Tidal park", None, None),
+            ("Housing", None, None),
+            ("Makerspace", None, None),
+            ("Pool", None, None),
+        ]
+        ranked = _contest(ctx, vote, "ranked", "Which use for the old docks?", ["irv"], choices=uses)
+        approval = _contest(
+            ctx,
+            vote,
+            "approval",
+            "Which summer events should run?",
+            ["approval", "sav"],
+            rules={"min": 1, "max": 2},
+            choices=[("Night market", None, None), ("Regatta", None, None), ("Open-air cinema", None, None)],
+        )
+        budget = _contest(
+            ctx,
+            vote,
+            "budget",
+            "Fund projects with 100 000",
+            ["greedy", "equalshares"],
+            rules={"budget": 100000},
+            choices=[
+                ("Boardwalk", 60000, None),
+                ("Tool library", 25000, None),
+                ("Bike racks", 15000, None),
+                ("Floating pool", 70000, None),
+            ],
+        )
+        quadratic = _contest(
+            ctx,
+            vote,
+            "quadratic",
+            "How much do these priorities matter?",
+            ["quadratic", "quadratic-voting", "qv"],
+            rules={"credits": 16, "allow_negative": True},
+            choices=[("Flood defence", None, None), ("Green space", None, None), ("Parking", None, None)],
+        )
+        consultation_services.transition(vote, u["organiser"], Phase.VOTING)
+        voters = ["amara", "bjorn", "chen", "dara", "eli"]
+        if ranked:
+            _cast_all(
+                ctx,
+                ranked,
+                dict(zip(voters, [["o1", "o3"], ["o2"], ["o3", "o1"], ["o4", "o1"], ["o1"]], strict=True)),
+            )
+        if approval:
+            _cast_all(
+                ctx,
+                approval,
+                dict(zip(voters, [["o1"], ["o1", "o2"], ["o3"], ["o2", "o3"], ["o1", "o3"]], strict=True)),
+            )
+        if budget:
+            _cast_all(
+                ctx,
+                budget,
+                dict(zip(voters, [["o1", "o2"], ["o4"], ["o2", "o3"], ["o1", "o3"], ["o2"]], strict=True)),
+            )
+        if quadratic:
+            qv = [{"o1": 3, "o3": -2}, {"o2": 4}, {"o1": 2, "o2": 2}, {"o3": 3}, {"o1": 1, "o2": 1, "o3": -1}]
+            _cast_all(ctx, quadratic, dict(zip(voters, qv, strict=True)))
+    ctx.notes.append(f"Voting open (the citizen login has not voted yet): /consultations/{vote.id}")
+
+    done = db.session.scalar(select(Consultation).where(Consultation.title == CERTIFIED_TITLE))
+    if done is None:
+        done = consultation_services.create(
+            u["organiser"],
+            consultation_services.ConsultationInput(
+                title=CERTIFIED_TITLE,
+                summary="A ranked vote, closed and certified: see the results and the audit.",
+            ),
+        )
+        consultation_services.transition(done, u["organiser"], Phase.DELIBERATION)
+        names = [("Heron Bridge", None, None), ("Dockers' Crossing", None, None), ("Tideway", None, None)]
+        bridge = _contest(ctx, done, "ranked", "Name the bridge", ["irv"], choices=names)
+        consultation_services.transition(done, u["organiser"], Phase.VOTING)
+        ranks = [["o1", "o2"], ["o2", "o1"], ["o3", "o2"], ["o1"], ["o2"], ["o3", "o1"], ["o1", "o3"]]
+        voters = ["amara", "bjorn", "chen", "dara", "eli", "citizen", "moderator"]
+        _cast_all(ctx, bridge, dict(zip(voters, ranks, strict=True)))
+        consultation_services.transition(done, u["organiser"], Phase.CLOSED)
+        results.certify_consultation(done, u["officer"])
+    ctx.notes.append(f"Certified result: /consultations/{done.id}")
+
+
 # Each step receives the shared context; later features append their own (e.g. contests, certified result).
-DEMO_STEPS: list[Callable[[DemoContext], None]] = [accounts, deliberation]
+DEMO_STEPS: list[Callable[[DemoContext], None]] = [accounts, deliberation, voting_demo]
 
 
 def run_demo(echo: Callable[[str], None] = print) -> DemoContext:

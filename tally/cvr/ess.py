@@ -30,6 +30,8 @@ from ..errors import CvrError
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
 from ._guard import check_zip
 
+_PASS_THROUGH = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+
 
 def _cell_text(value) -> str:
     if value is None:
@@ -56,7 +58,9 @@ def _open(source: CvrSource):
         raise
     except FileNotFoundError:
         raise CvrError("no such file", file=str(source.file_path)) from None
-    except Exception as err:  # calamine raises its own error types for bad zips, XML and formats
+    except _PASS_THROUGH:
+        raise
+    except BaseException as err:  # calamine's own errors, and a Rust panic (a BaseException) on bad data
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise CvrError(f"not a readable .xlsx workbook ({reason})", file=str(source.file_path)) from None
 
@@ -251,7 +255,9 @@ def _guarded(path: str, items: Iterator):
         yield from items
     except CvrError:
         raise
-    except Exception as err:  # calamine and zip errors surface while iterating
+    except _PASS_THROUGH:
+        raise
+    except BaseException as err:  # calamine and zip errors (or a Rust panic) surface while iterating
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise CvrError(f"cannot read the workbook ({reason})", file=path) from None
 

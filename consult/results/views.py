@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
 
-from tally.audit import check_receipt
+from tally.audit import check_receipt, compute_receipt
 from tally.errors import TallyError
 
 from ..access import login_required
-from ..consultations.models import Phase
 from ..consultations.services import visible_or_404
 from ..csvexport import csv_response
 from ..errors import ServiceError
@@ -189,11 +190,7 @@ def receipt_check(contest_id: int):
         secret = request.form.get("secret", "")
         content_text = request.form.get("content", "")
         try:
-            import json
-
             content = voting.validate(contest, json.loads(content_text))
-            from tally.audit import compute_receipt
-
             receipt = compute_receipt(contest.public_id, content, secret)
             published = services.published_receipts(contest)
             expected = request.form.get("receipt", "").strip()
@@ -211,7 +208,3 @@ def receipt_check(contest_id: int):
         outcome=outcome,
         form=request.form,
     )
-
-
-def results_public(contest) -> bool:
-    return voting.consultation_of(contest).current_phase() is Phase.CERTIFIED

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from tally.ballot_rules import budget_total, quadratic_cost
 
 from ..access import authorize, get_visible_or_404, login_required
-from ..consultations.models import Phase
 from ..consultations.services import can_view, visible_or_404
 from ..deliberation.services import ballot_eligible_proposals
 from ..errors import ServiceError
@@ -234,7 +233,3 @@ def receipt_file(contest_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="receipt-{contest.id}.txt"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def phase_allows_results(contest: Contest) -> bool:
-    return services.consultation_of(contest).current_phase() is Phase.CERTIFIED

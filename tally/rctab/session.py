@@ -167,9 +167,14 @@ def _run(config_path, out_dir, decisions) -> SessionResult:
     if out_dir is None:
         out_dir = config.path.parent / (config.output.output_directory or "output")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise TallyError("the output path exists and is not a folder", file=str(out))
     ballots, passes = tabulate(config, decisions)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tally-rctab-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tally-rctab-", dir=out.parent))
+    except OSError as err:
+        raise TallyError(f"cannot write reports here ({err.strerror or err})", file=str(out)) from None
     try:
         files: list[str] = []
         multi = config.rules.winner_election_mode == MULTI_PASS
@@ -184,6 +189,8 @@ def _run(config_path, out_dir, decisions) -> SessionResult:
             )
             files.append("cdf_cvr.json")
         _move_into(tmp, out)
+    except OSError as err:
+        raise TallyError(f"cannot write reports ({err.strerror or err})", file=str(out)) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

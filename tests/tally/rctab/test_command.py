@@ -105,3 +105,20 @@ def test_slices_without_precincts_is_a_clean_error(tmp_path):
     config.write_text(json.dumps(raw))
     result = CliRunner().invoke(cli, ["rctab", str(config), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "no CVR carries a batch id" in result.output
+
+
+def test_output_path_that_is_a_file_is_a_clean_error(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    result = CliRunner().invoke(cli, ["rctab", str(_copy_case(tmp_path)), "--out", str(target)])
+    assert result.exit_code == 2 and "is a file" in result.output
+    assert target.read_text() == "x"
+
+
+def test_existing_output_folder_receives_the_reports(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["rctab", str(_copy_case(tmp_path)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "keep.txt").read_text() == "mine" and (out / "detailed_report.json").is_file()

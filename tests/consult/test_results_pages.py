@@ -1,0 +1,121 @@
+"""Results for every ballot type tally can count; accessibility of the voting and results pages; IDOR."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult.consultations.models import Phase
+from consult.errors import ServiceError
+from consult.results import services as results
+from consult.voting import services as voting
+from tally.audit import verify_package
+
+from .test_accessibility import Audit
+from .voting_helpers import contest, to_phase
+
+BALLOTS = {
+    "approval": [["o1"], ["o1", "o2"], ["o2"], ["o1", "o3"]],
+    "budget": [["o1"], ["o2", "o3"], ["o1", "o2"], ["o3"]],
+    "quadratic": [{"o1": 2}, {"o2": 3, "o1": -1}, {"o3": 1}],
+}
+
+
+@pytest.fixture
+def signing(app_factory, tmp_path):
+    app = app_factory(SIGNING_KEY=str(tmp_path / "key.pem"))
+    with app.app_context():
+        from .factories import Factories
+
+        yield app, Factories()
+
+
+@pytest.mark.parametrize("kind", sorted(BALLOTS))
+def test_a_contest_of_each_type_is_certified_by_tally_or_refused_before_voting(signing, kind):
+    """Where this tally version counts the ballot type, certification verifies and the page charts it;
+    where it does not, the organiser cannot create such a contest at all (the form names the reason)."""
+    app, make = signing
+    if not voting.methods_for(kind):
+        organiser = make.user("organiser")
+        consultation = make.consultation(organiser=organiser)
+        with pytest.raises(ServiceError, match=f"does not count {kind} ballots"):
+            voting.create_contest(
+                consultation,
+                organiser,
+                voting.ContestInput(
+                    title="No method", ballot_type=kind, method=kind, seed="s", choices=[("A", 1, None)]
+                ),
+            )
+        return
+    c, consultation, organiser = contest(make, kind)
+    to_phase(consultation, organiser, Phase.VOTING)
+    for ballot in BALLOTS[kind]:
+        voting.cast(c, make.user(), ballot)
+    to_phase(consultation, organiser, Phase.CLOSED)
+    results.certify_consultation(consultation, make.user("officer"))
+    cert = results.certification_of(c)
+    assert verify_package(cert.package, public_key=results.public_key()).ok
+    page = app.test_client().get(f"/contests/{c.id}/results")
+    assert page.status_code == 200 and b"<svg" in page.data and b"How this was counted" in page.data
+    assert app.test_client().get(f"/contests/{c.id}/rctab.zip").status_code == 404  # ranked only
+
+
+def test_voting_and_results_pages_meet_the_accessibility_basics(signing, login):
+    app, make = signing
+    client = app.test_client()
+
+    def check(user, path: str) -> None:
+        if user is None:
+            with client.session_transaction() as sess:
+                sess.clear()
+        else:
+            login(client, user)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        audit = Audit()
+        audit.feed(response.get_data(as_text=True))
+        assert audit.tags["h1"] == 1, path
+        assert not [i for i, n in audit.ids.items() if n > 1], path
+        unlabelled = [
+            c for c in audit.controls if c.get("id") not in audit.label_for and not c.get("aria-label")
+        ]
+        assert not unlabelled, f"{path}: {unlabelled}"
+
+    for kind in ("ranked", "approval", "budget", "quadratic"):
+        c, consultation, organiser = contest(make, kind)
+        check(organiser, f"/contests/{c.id}/edit")
+        check(organiser, f"/consultations/{consultation.id}/contests/new")
+        to_phase(consultation, organiser, Phase.VOTING)
+        check(make.user(), f"/contests/{c.id}")
+        if kind == "ranked":
+            voter = make.user()
+            voting.cast(c, voter, ["o1"])
+            check(voter, f"/contests/{c.id}")
+            to_phase(consultation, organiser, Phase.CLOSED)
+            results.certify_consultation(consultation, make.user("officer"))
+            for path in ("results", "bulletin", "receipt-check"):
+                check(None, f"/contests/{c.id}/{path}")
+
+
+def test_certifying_a_consultation_one_cannot_see_is_a_404(make, client, login):
+    organiser = make.user("organiser")
+    consultation = make.consultation(organiser=organiser, phase=Phase.DRAFT)
+    contest(make, organiser=organiser, consultation=consultation)
+    login(client, make.user("officer"))
+    assert client.post(f"/consultations/{consultation.id}/certify").status_code == 404
+
+
+def test_a_consultation_without_contests_cannot_be_certified_by_the_button(make):
+    organiser = make.user("organiser")
+    consultation = make.consultation(organiser=organiser, phase=Phase.CLOSED)
+    with pytest.raises(ServiceError, match="no contest"):
+        results.certify_consultation(consultation, make.user("officer"))
+
+
+def test_the_bulletin_is_published_after_the_close_even_before_certification(make, client):
+    c, consultation, organiser = contest(make)
+    to_phase(consultation, organiser, Phase.VOTING)
+    r = voting.cast(c, make.user(), ["o2"])
+    assert b"published here, sorted, once voting has closed" in client.get(f"/contests/{c.id}/bulletin").data
+    to_phase(consultation, organiser, Phase.CLOSED)
+    data = client.get(f"/api/contests/{c.id}/bulletin").get_json()
+    assert data["receipts"] == [r.receipt] and data["certified"] is False

@@ -110,3 +110,34 @@ def test_only_the_organiser_creates_contests(make):
     c, consultation, organiser = contest(make)
     with pytest.raises(PermissionDenied):
         voting.create_contest(consultation, make.user(), voting.contest_input(c))
+
+
+def test_the_stored_order_of_ballots_is_their_random_id_not_the_casting_order(make):
+    from sqlalchemy import text
+
+    c, consultation, organiser = contest(make)
+    to_phase(consultation, organiser, Phase.VOTING)
+    cast_order = [voting.cast(c, make.user(), ["o1"]).receipt for _ in range(12)]
+    rows = db.session.execute(text("SELECT id, receipt FROM ballot")).all()
+    by_receipt = {receipt: bid for bid, receipt in rows}
+    ids_in_cast_order = [by_receipt[r] for r in cast_order]
+    assert ids_in_cast_order != sorted(ids_in_cast_order)  # ids are random (1 in 12! to fail by chance)
+    if db.engine.dialect.name == "sqlite":  # WITHOUT ROWID: the table itself is kept in id order
+        assert [bid for bid, _ in rows] == sorted(bid for bid, _ in rows)
+
+
+def test_the_csrf_enumeration_covers_the_voting_and_results_routes(app):
+    from .test_csrf import state_changing_routes
+
+    routes = state_changing_routes(app)
+    for path in (
+        "/contests/1/cast",
+        "/contests/1/change",
+        "/contests/1/preview",
+        "/contests/1/receipt.txt",
+        "/contests/1/receipt-check",
+        "/contests/1/edit",
+        "/consultations/1/contests/new",
+        "/consultations/1/certify",
+    ):
+        assert ("POST", path) in routes, path

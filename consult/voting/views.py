@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from tally.ballot_rules import budget_total, quadratic_cost
 
@@ -233,3 +233,38 @@ def receipt_file(contest_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="receipt-{contest.id}.txt"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/api/consultations/<int:cid>/contests")
+def contests_json(cid: int):
+    """Open data: the contests of a consultation, their declared rules and options (never ballots)."""
+    consultation = visible_or_404(cid)
+    phase = consultation.current_phase().value
+    return jsonify(
+        {
+            "consultation": consultation.id,
+            "phase": phase,
+            "contests": [
+                {
+                    "id": c.id,
+                    "contest": c.public_id,
+                    "title": c.title,
+                    "ballot_type": c.ballot_type,
+                    "method": c.method,
+                    "seats": c.seats,
+                    "seed": c.seed,
+                    "method_options": c.options,
+                    "ballot_rules": c.rules,
+                    "options": [
+                        {"key": x.key, "label": x.label, "cost": x.cost, "proposal": x.proposal_id}
+                        for x in c.choices
+                    ],
+                    "ballots_cast": services.ballot_count(c) if phase in ("closed", "certified") else None,
+                    "results": url_for("results.results_json", contest_id=c.id)
+                    if phase == "certified"
+                    else None,
+                }
+                for c in services.contests_of(consultation)
+            ],
+        }
+    )

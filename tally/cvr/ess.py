@@ -28,6 +28,7 @@ from pathlib import PurePosixPath
 
 from ..errors import CvrError
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
+from . import _xlsx_rows
 from ._guard import check_zip
 
 _PASS_THROUGH = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
@@ -273,6 +274,23 @@ def read(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
     return _guarded(layout.path, cvrs())
 
 
+def _byte_counts(layout: _Layout):
+    """Rows counted on the sheet's bytes (``_xlsx_rows``), or ``None`` to read with calamine.
+
+    Not tried when an id column is configured: every row is distinct then.
+    """
+    if layout.id_col is not None:
+        return None
+    check_zip(layout.source.file_path)
+    try:
+        with zipfile.ZipFile(layout.path) as archive:
+            return _xlsx_rows.count_rows(archive, _first_sheet_member(archive), layout.first_row)
+    except _PASS_THROUGH:
+        raise
+    except BaseException:  # anything unexpected: calamine reads the file and reports on it
+        return None
+
+
 def read_counted(source: CvrSource, config: ContestConfig) -> Iterator[tuple[Cvr, int]]:
     """Identical rows (same rank cells, precinct and batch) read once, as (CVR, count) in first-seen order.
 
@@ -283,6 +301,7 @@ def read_counted(source: CvrSource, config: ContestConfig) -> Iterator[tuple[Cvr
     """
     layout = _Layout(source, config)
     lo, hi = layout.first_col, layout.last_col
+    fast = _byte_counts(layout)
     pcol = layout.precinct_col if config.output.tabulate_by_precinct else None
     bcol = layout.batch_col if config.output.tabulate_by_batch else None
     if pcol is None:
@@ -302,6 +321,10 @@ def read_counted(source: CvrSource, config: ContestConfig) -> Iterator[tuple[Cvr
             yield layout.cvr(pad + list(key), layout.first_row + index - 1, index), n
 
     def counted():
+        if fast is not None:
+            for cells, n, index in fast:
+                yield layout.cvr(cells, layout.first_row + index - 1, index), n
+            return
         rows = layout.rows()
         if pcol is None and bcol is None and layout.contiguous:
             yield from counted_fast(rows)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tally.cvr import ess
 from tally.errors import CvrError
-from tally.rctab.config import parse
+from tally.rctab.config import load, parse
 from tests.conftest import DATA
 
 CASE = DATA / "rctab" / "excluded_test"
@@ -47,3 +49,22 @@ def test_damaged_workbooks_fail_cleanly(tmp_path, cut, flips):
         _read(path, tmp_path)
     except CvrError as err:
         assert str(path) in str(err)
+
+
+@pytest.mark.parametrize(
+    "case", ["2015_portland_mayor", "precinct_example", "continue_tabulation_test", "excluded_test"]
+)
+def test_byte_level_row_counts_equal_calamine(case, monkeypatch):
+    config = load(DATA / "rctab" / case / f"{case}_config.json")
+    source = config.sources[0]
+
+    def summary():
+        out = collections.Counter()
+        for cvr, n in ess.read_counted(source, config):
+            out[(cvr.rankings, cvr.precinct, cvr.batch_id)] += n
+        return out
+
+    assert ess._byte_counts(ess._Layout(source, config)) is not None  # the byte path is taken
+    fast = summary()
+    monkeypatch.setattr(ess, "_byte_counts", lambda layout: None)
+    assert summary() == fast

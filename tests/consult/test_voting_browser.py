@@ -101,3 +101,44 @@ def test_rank_with_the_keyboard_cast_certify_and_find_the_receipt(browser, live_
                 data = re.sub(rb'\["o3"\]', b'["o1"]', data, count=1)
             dst.writestr(name, data)
     assert not verify_package(out.getvalue(), public_key=pem).ok
+
+
+def test_live_budget_total_and_quadratic_credit_meter_without_a_reload(browser, live_server):
+    base, app = live_server
+    with app.app_context():
+        make = Factories()
+        budget, consultation, organiser = contest(make, "budget")
+        quadratic, _, _ = contest(make, "quadratic", organiser=organiser, consultation=consultation)
+        to_phase(consultation, organiser, Phase.VOTING)
+        make.user(email="live@example.org")
+        budget_id, quadratic_id = budget.id, quadratic.id
+    errors: list[str] = []
+    context, page = new_page(browser, errors)
+    try:
+        _login(page, base, "live@example.org", f"/contests/{budget_id}")
+        page.evaluate("window.__noReload = 'still here'")
+        page.get_by_label("Alpha — cost 60").check()
+        page.get_by_label("Gamma — cost 50").check()
+        page.locator("#ballot-check").filter(has_text="Total: 110 of 100").wait_for()
+        page.locator("#ballot-error").filter(has_text="more than the budget of 100").wait_for()
+        page.get_by_label("Gamma — cost 50").uncheck()
+        page.locator("#ballot-check").filter(has_text="Total: 60 of 100").wait_for()
+        assert page.evaluate("window.__noReload") == "still here"
+
+        page.goto(f"{base}/contests/{quadratic_id}")
+        page.evaluate("window.__noReload = 'still here'")
+        page.get_by_role("button", name="One vote more for Alpha").click()
+        page.locator("#ballot-check").filter(has_text="Credits used: 1 of 10").wait_for()
+        page.get_by_role("button", name="One vote more for Alpha").click()
+        page.locator("#ballot-check").filter(has_text="Credits used: 4 of 10").wait_for()
+        page.get_by_role("button", name="One vote less for Beta").click()
+        page.locator("#ballot-check").filter(has_text="Credits used: 5 of 10").wait_for()
+        assert page.get_by_label("Beta", exact=True).input_value() == "-1"
+        assert page.evaluate("window.__noReload") == "still here"
+        page.get_by_role("button", name="Cast my ballot").click()
+        page.get_by_role("heading", name="Your ballot was cast").wait_for()
+        assert page.locator("#content").inner_text() == '{"o1":2,"o2":-1}'
+        page.screenshot(path=str(SHOTS / "quadratic-ballot-cast.png"), full_page=True)
+    finally:
+        context.close()
+    assert errors == [], f"browser console errors (CSP violations included): {errors}"

@@ -20,6 +20,7 @@ LOADER_MODULES: list[str] = [
     "tally.blt",
     "tally.preflib",
     "tally.plain_csv",
+    "tally.pabulib",
 ]
 
 _LOADERS: dict[str, Callable[[Path], Loaded]] = {}

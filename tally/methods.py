@@ -26,6 +26,7 @@ METHOD_MODULES: list[str] = [
     "tally.stvrules.qpq",
     "tally.condorcet",
     "tally.approval",
+    "tally.budget",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

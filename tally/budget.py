@@ -248,6 +248,7 @@ def greedy_custom(ballots: BudgetBallots, seats: int = 1, **options: Any) -> Res
 
 
 def _pick_tied(cands, ids, seed, contest, tie_break, round_no, ties, kind):
+    """One of the tied project indices by the declared rule; a tie of two or more is recorded."""
     names = [ids[c] for c in cands]
     if len(names) == 1:
         return cands[0]
@@ -260,12 +261,13 @@ def _pick_tied(cands, ids, seed, contest, tie_break, round_no, ties, kind):
     return cands[names.index(chosen)]
 
 
-def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_break, ties, log=True):
+def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_break, ties, with_classes=False):
     """One run of the Method of Equal Shares with cost utilities and a fixed per-voter budget.
 
     ``app`` is the distinct support patterns (uint8) with total ``weights``. Voters with the same
     supported-and-selected set have paid the same so far, so budgets are kept per such class (exact
-    fractions). Returns (selected indices, per-step records)."""
+    fractions). Returns (selected indices, per-step records), plus (class of each row, class budgets)
+    when ``with_classes``."""
     G, P = app.shape
     klass = np.zeros(G, dtype=np.int64)
     keys: list[frozenset] = [frozenset()]
@@ -320,8 +322,9 @@ def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_bre
         klass[mask] = remap[klass[mask]]
         remaining.remove(p)
         selected.append(p)
-        if log:
-            steps.append({"project": ids[p], "cost": costs[p], "price_per_unit": best, "max_payment": pay})
+        steps.append({"project": ids[p], "cost": costs[p], "price_per_unit": best, "max_payment": pay})
+    if with_classes:
+        return selected, steps, (klass, budgets)
     return selected, steps
 
 

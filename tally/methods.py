@@ -27,6 +27,8 @@ METHOD_MODULES: list[str] = [
     "tally.condorcet",
     "tally.approval",
     "tally.budget",
+    "tally.quadratic",
+    "tally.proportional",
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}

@@ -47,3 +47,67 @@ def sav_scores(approvals, weights, m):
             if row[c]:
                 out[c] += Fraction(int(w), k)
     return out
+
+
+def quadratic(votes, weights, m, budget, allow_negative):
+    """The first invalid row (int), or the per-option figures."""
+    for r, row in enumerate(votes):
+        if not allow_negative and any(v < 0 for v in row):
+            return r
+        if sum(v * v for v in row) > budget:
+            return r
+    per = {k: [0] * m for k in ("net", "for", "against", "credits", "supporters", "opponents")}
+    part = 0
+    for row, w in zip(votes, weights, strict=True):
+        if any(row):
+            part += w
+        for c, v in enumerate(row):
+            per["net"][c] += w * v
+            per["for"][c] += w * max(v, 0)
+            per["against"][c] += w * max(-v, 0)
+            per["credits"][c] += w * v * v
+            per["supporters"][c] += w * (v > 0)
+            per["opponents"][c] += w * (v < 0)
+    return {"per_option": per, "participation": part}
+
+
+def seq_pav(approvals, weights, seats, m):
+    """Sequential PAV with lowest-index tie-break, Fractions."""
+    elected = []
+    for _ in range(seats):
+        best, pick = None, None
+        for c in range(m):
+            if c in elected:
+                continue
+            g = sum(
+                Fraction(w, 1 + sum(1 for e in elected if row[e]))
+                for row, w in zip(approvals, weights, strict=True)
+                if row[c]
+            )
+            if best is None or g > best:
+                best, pick = g, c
+        elected.append(pick)
+    return elected
+
+
+def seq_phragmen(approvals, weights, seats, m):
+    """Sequential Phragmén with per-voter loads, lowest-index tie-break, Fractions."""
+    load = [Fraction(0)] * len(approvals)
+    elected = []
+    for _ in range(seats):
+        best, pick = None, None
+        for c in range(m):
+            if c in elected:
+                continue
+            sup = [i for i, row in enumerate(approvals) if row[c] and weights[i]]
+            wsum = sum(weights[i] for i in sup)
+            t = None if wsum == 0 else (1 + sum(weights[i] * load[i] for i in sup)) / wsum
+            key = (t is None, t if t is not None else 0)
+            if best is None or key < best:
+                best, pick = key, c
+        elected.append(pick)
+        if not best[0]:
+            for i, row in enumerate(approvals):
+                if row[pick]:
+                    load[i] = best[1]
+    return elected

@@ -112,6 +112,7 @@ def quadratic(ballots: ScoreBallots, seats: int = 1, **options: Any) -> Result:
     rounds = [{"place": i + 1, "option": names[c], "net": net[c]} for i, c in enumerate(ranking)]
     details = {
         "options_tally": per_option,
+        "scores": {names[c]: net[c] for c in range(m)},
         "ranking": [names[c] for c in ranking],
         "ballots": ballots.n_ballots,
         "participation": out["participants"],

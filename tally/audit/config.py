@@ -112,8 +112,17 @@ class AuditConfig:
 
     def count_options(self) -> dict[str, Any]:
         """Keyword options for ``tally.count``: ``options``, plus ``seed`` and ``contest_id`` (the native
-        tie-break's inputs) when a seed is declared."""
+        tie-break's inputs) when a seed is declared. A quadratic contest's ``ballot_rules`` ``credits``
+        and ``allow_negative`` become the engine's ``budget`` and ``allow_negative`` unless options set them,
+        so the count re-checks every ballot against the declared budget."""
         opts = dict(self.options)
+        if (
+            self.ballot_type == "quadratic"
+            and isinstance(self.ballot_rules, dict)
+            and "credits" in self.ballot_rules
+        ):
+            opts.setdefault("budget", self.ballot_rules["credits"])
+            opts.setdefault("allow_negative", bool(self.ballot_rules.get("allow_negative", False)))
         if self.seed is not None:
             opts["seed"] = self.seed
             opts.setdefault("contest_id", self.contest)

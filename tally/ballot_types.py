@@ -63,6 +63,25 @@ def _group(matrix: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.ascontiguousarray(uniq), sums
 
 
+def _group_bool(matrix: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_group`` for approval matrices of at most 64 columns: rows packed into one uint64 key each,
+    groups in ascending key order (exact: equal keys are equal rows)."""
+    if matrix.shape[1] > 64:
+        return _group(matrix, weights)
+    keep = weights > 0
+    matrix, weights = matrix[keep], weights[keep]
+    if matrix.shape[0] == 0:
+        return matrix, weights
+    keys = np.zeros(matrix.shape[0], dtype=np.uint64)
+    for c in range(matrix.shape[1]):
+        keys |= matrix[:, c].astype(np.uint64) << np.uint64(c)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sums = np.add.reduceat(weights[order], starts).astype(np.int64)
+    return np.ascontiguousarray(matrix[order[starts]]), sums
+
+
 @dataclass(frozen=True)
 class ApprovalBallots:
     """Approval ballots: ``approvals`` (rows x candidates, bool), ``weights`` (int64), ``candidates``."""
@@ -118,7 +137,7 @@ class ApprovalBallots:
 
     def grouped(self) -> ApprovalBallots:
         """Identical rows merged (weights summed, rows sorted), zero-weight rows dropped."""
-        m, w = _group(self.approvals, self.weights)
+        m, w = _group_bool(self.approvals, self.weights)
         return ApprovalBallots(m, w, self.candidates)
 
 

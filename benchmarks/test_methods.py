@@ -1,0 +1,116 @@
+"""Condorcet, approval, proportional, budget and quadratic methods, side by side with their peers.
+
+Each test times ours with pytest-benchmark (after a warm-up call, so numba compilation is excluded) and
+the peer once with ``time.perf_counter`` in the same run; the ratio goes into ``extra_info``.
+Command: ``.venv/bin/pytest benchmarks/test_methods.py --benchmark-only -p no:cacheprovider -s``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from tally import count
+
+from .methods_data import approval_matrix, approval_skewed, budget_instance, quadratic_votes, ranked_full
+
+
+def _ratio(benchmark, peer_seconds: float, label: str) -> None:
+    ours = benchmark.stats.stats.min
+    benchmark.extra_info.update(
+        peer=label, peer_s=round(peer_seconds, 3), ratio=round(peer_seconds / ours, 1)
+    )
+    print(f"\n{label}: ours {ours:.4f} s, peer {peer_seconds:.2f} s, ratio {peer_seconds / ours:.1f}x")
+
+
+def test_schulze_1m_by_20(benchmark):
+    b = ranked_full(1_000_000)
+    count(b, method="schulze")
+    benchmark.pedantic(count, args=(b,), kwargs={"method": "schulze"}, rounds=3, iterations=1)
+
+
+def test_approval_10m_by_50(benchmark):
+    b = approval_matrix(10_000_000, 50)
+    count(b, method="approval")
+    benchmark.pedantic(count, args=(b,), kwargs={"method": "approval"}, rounds=3, iterations=1)
+
+
+def test_quadratic_10m_by_50(benchmark):
+    b = quadratic_votes(10_000_000)
+    kw = {"method": "quadratic", "budget": 200, "allow_negative": True}
+    count(b, **kw)
+    benchmark.pedantic(count, args=(b,), kwargs=kw, rounds=3, iterations=1)
+
+
+@pytest.fixture(scope="module")
+def pb():
+    return budget_instance()
+
+
+def _pabutools(b):
+    pabu = pytest.importorskip("pabutools.election")
+    ids = list(b.projects.names)
+    projects = [pabu.Project(i, int(c)) for i, c in zip(ids, b.costs, strict=True)]
+    inst = pabu.Instance(projects, budget_limit=int(b.budget))
+    prof = pabu.ApprovalProfile(
+        [pabu.ApprovalBallot([projects[j] for j in np.flatnonzero(r)]) for r in b.points]
+    )
+    return pabu, inst, prof
+
+
+def test_budget_greedy_vs_pabutools(benchmark, pb):
+    from pabutools.rules import greedy_utilitarian_welfare
+
+    count(pb, method="greedy", tie_break="project-id")
+    res = benchmark.pedantic(
+        count, args=(pb,), kwargs={"method": "greedy", "tie_break": "project-id"}, rounds=5
+    )
+    pabu, inst, prof = _pabutools(pb)
+    t = time.perf_counter()
+    theirs = greedy_utilitarian_welfare(inst, prof, sat_class=pabu.Cost_Sat)
+    peer = time.perf_counter() - t
+    assert res.elected == [p.name for p in theirs]
+    _ratio(benchmark, peer, "pabutools greedy_utilitarian_welfare (Cost_Sat)")
+
+
+def test_budget_equal_shares_vs_pabutools(benchmark, pb):
+    from pabutools.rules import method_of_equal_shares
+
+    kw = {"method": "equalshares", "tie_break": "project-id"}
+    res = benchmark.pedantic(count, args=(pb,), kwargs=kw, rounds=1, iterations=1)
+    pabu, inst, prof = _pabutools(pb)
+    t = time.perf_counter()
+    theirs = method_of_equal_shares(inst, prof, sat_class=pabu.Cost_Sat)
+    peer = time.perf_counter() - t
+    assert res.elected == [p.name for p in theirs]
+    _ratio(benchmark, peer, "pabutools method_of_equal_shares (Cost_Sat, no completion)")
+
+
+@pytest.fixture(scope="module")
+def committee():
+    from tally.ballot_types import ApprovalBallots
+
+    app = approval_skewed(100_000, 50, seed=1)
+    return ApprovalBallots.from_array(app)
+
+
+@pytest.mark.parametrize(
+    ("method", "rule"),
+    [("seq-pav", "seqpav"), ("seq-phragmen", "seqphragmen"), ("equal-shares", "equal-shares")],
+)
+def test_committee_vs_abcvoting(benchmark, committee, method, rule):
+    abcrules = pytest.importorskip("abcvoting.abcrules")
+    from abcvoting.preferences import Profile
+
+    kw = {"method": method, "seats": 10, "tie_break": "index"}
+    count(committee, **kw)
+    res = benchmark.pedantic(count, args=(committee,), kwargs=kw, rounds=3, iterations=1)
+    prof = Profile(50)
+    prof.add_voters([set(np.flatnonzero(r).tolist()) for r in committee.approvals])
+    t = time.perf_counter()
+    theirs = abcrules.compute(rule, prof, 10, resolute=True)
+    peer = time.perf_counter() - t
+    assert sorted(int(c) for c in res.elected) == sorted(theirs[0])
+    _ratio(benchmark, peer, f"abcvoting {rule}")

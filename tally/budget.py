@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _ranking
 from ._kernels_approval import class_counts as _class_counts
+from ._kernels_budget import mes_float_prices as _mes_float_prices
 from ._kernels_budget import score_sums as _score_sums
 from .ballots import Candidates
 from .errors import BallotError, TallyError
@@ -261,6 +262,28 @@ def _pick_tied(cands, ids, seed, contest, tie_break, round_no, ties, kind):
     return cands[names.index(chosen)]
 
 
+_TOL = 1e-9  # relative; float errors here are below 1e-12 for any realistic number of voter classes
+
+
+def _exact_price(row, budgets, cost):
+    """Exact (max payment, price per unit of cost) of a project whose supporters per class are ``row``,
+    or None when they cannot afford it."""
+    js = [int(j) for j in np.flatnonzero(row)]
+    if not js or sum(budgets[j] * int(row[j]) for j in js) < cost:
+        return None
+    js.sort(key=lambda j: budgets[j])
+    need = cost
+    people = sum(int(row[j]) for j in js)
+    pay = need / people
+    for j in js:
+        pay = need / people
+        if pay <= budgets[j]:
+            break
+        need -= budgets[j] * int(row[j])
+        people -= int(row[j])
+    return pay, pay / cost
+
+
 def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_break, ties, with_classes=False):
     """One run of the Method of Equal Shares with cost utilities and a fixed per-voter budget.
 
@@ -274,40 +297,43 @@ def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_bre
     budgets: list[Fraction] = [Fraction(per_voter)]
     support = _class_counts(app, weights, klass, 1)[:, 0]
     remaining = [p for p in range(P) if costs[p] > 0 and support[p] > 0]
-    lower = dict.fromkeys(remaining, Fraction(0))  # prices only rise as budgets fall
     selected: list[int] = []
     steps = []
+    costs_f = np.array([float(c) for c in costs])
     while remaining:
         counts = _class_counts(app, weights, klass, len(keys))
+        budgets_f = np.array([float(b) for b in budgets])
+        active = np.zeros(P, dtype=np.bool_)
+        active[remaining] = True
+        by_money = np.argsort(budgets_f, kind="stable")
+        rho_f, avail_f = _mes_float_prices(counts, budgets_f, by_money, costs_f, active)
+        # floats only narrow the search; every kept decision below is taken on exact fractions
+        exact_needed = []
+        for p in list(remaining):
+            if avail_f[p] < costs_f[p] * (1 - _TOL):
+                remaining.remove(p)
+            elif avail_f[p] < costs_f[p] * (1 + _TOL) or not np.isfinite(rho_f[p]):
+                exact_needed.append(p)
+        finite = [rho_f[p] for p in remaining if np.isfinite(rho_f[p])]
+        low = min(finite) if finite else np.inf
+        near = [p for p in remaining if rho_f[p] <= low * (1 + _TOL)]
         best: Fraction | None = None
         tied: list[int] = []
         pays: dict[int, Fraction] = {}
-        for p in sorted(remaining, key=lambda q: (lower[q], q)):
-            if best is not None and lower[p] > best:
-                break
-            row = counts[p]
-            js = [int(j) for j in np.flatnonzero(row)]
-            cost = costs[p]
-            if sum(budgets[j] * int(row[j]) for j in js) < cost:
+        for p in sorted(set(near) | set(exact_needed)):
+            price = _exact_price(counts[p], budgets, costs[p])
+            if price is None:
                 remaining.remove(p)
                 continue
-            js.sort(key=lambda j: budgets[j])
-            need = cost
-            people = sum(int(row[j]) for j in js)
-            for j in js:
-                pay = need / people
-                if pay <= budgets[j]:
-                    break
-                need -= budgets[j] * int(row[j])
-                people -= int(row[j])
-            rho = pay / cost
-            lower[p] = rho
+            pay, rho = price
             pays[p] = pay
             if best is None or rho < best:
                 best, tied = rho, [p]
             elif rho == best:
                 tied.append(p)
         if best is None:
+            if any(p not in exact_needed for p in remaining) and finite:
+                raise RuntimeError("float pre-filter lost every candidate")
             break
         p = _pick_tied(tied, ids, seed, contest, tie_break, len(selected) + 1, ties, "equal price per unit")
         pay = pays[p]
@@ -454,7 +480,9 @@ _MES_DOC = """Method of Equal Shares for cost utilities (Pabulib ``equalshares``
     budget/n. A project costing c is affordable when its supporters hold at least c; its price is the
     smallest rho such that the supporters, each paying min(their money, rho x c), cover c. The
     affordable project with the lowest rho is funded (ties: ``tie_break``) and its supporters pay;
-    repeat until nothing is affordable. Exact fractions throughout.
+    repeat until nothing is affordable. Exact fractions decide: a float estimate of every price only
+    skips projects whose estimate is more than 1e-9 (relative) above the cheapest or below affordability,
+    a margin far above float rounding error; the near-cheapest and borderline ones are priced exactly.
 
     Option ``completion``: ``none``; ``add1`` (equalshares.net's rule: while the outcome is not
     exhaustive, rerun with per-voter budget floor(budget/n)+1, +2, ... and keep each rerun whose cost

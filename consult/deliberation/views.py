@@ -31,7 +31,11 @@ from .models import Comment, Proposal, Visibility
 
 bp = Blueprint("deliberation", __name__)
 
-post_limit = limiter.limit(lambda: current_app.config["RATELIMIT_POST"], methods=["POST"])
+# One budget for every posting route (comments, replies, edits, proposals, flags), so a client cannot
+# multiply its allowance by switching route.
+post_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_POST"], scope="post", methods=["POST"]
+)
 
 
 def _consultation_visible(obj: Comment | Proposal, user: User | None) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -66,18 +65,6 @@ def test_migrations_produce_the_schema_of_the_models(ctx):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
-
-
-@pytest.mark.parametrize("path", ["/", "/consultations", "/does-not-exist", "/auth/login"])
-def test_security_headers_on_every_response(client, path):
-    response = client.get(path)
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "style-src 'self'" in csp
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert "frame-ancestors 'none'" in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "same-origin"
-    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_hsts_only_when_cookies_are_secure(app_factory):

@@ -1,0 +1,112 @@
+"""A small world every security test attacks, and the enumeration of the app's routes.
+
+``world`` holds one consultation in deliberation (open to every account) with a proposal and a comment by
+``author``, owned by ``owner``; a second consultation by another organiser that is still a draft (so its
+objects exist but must stay invisible); and one signed-in-able user per role.  Routes are enumerated from
+``app.url_map`` so a route added later is attacked too: a test that meets an endpoint it has no rule for
+fails and names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from consult.consultations import services as consultation_services
+from consult.extensions import db
+
+from ..conftest import Database, _migrate
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+ROLES = ["anonymous", "citizen", "author", "moderator", "organiser", "owner", "officer", "auditor", "admin"]
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    consultation: Any
+    proposal: Any
+    comment: Any
+    draft: Any
+    draft_proposal: Any
+    draft_comment: Any
+    target: Any
+
+    def values(self, draft: bool = False) -> dict[str, Any]:
+        """URL values for every route argument: this world's objects (or the draft's, for IDOR checks)."""
+        return {
+            "cid": (self.draft if draft else self.consultation).id,
+            "pid": (self.draft_proposal if draft else self.proposal).id,
+            "comment_id": (self.draft_comment if draft else self.comment).id,
+            "uid": self.target.id,
+            "token": "not-a-token",
+            "filename": "consult.css",
+        }
+
+
+def build_world(make) -> World:
+    owner = make.user("organiser")
+    users: dict[str, Any] = {"anonymous": None, "owner": owner}
+    for role in ROLES:
+        if role in ("anonymous", "owner"):
+            continue
+        users[role] = make.user("citizen" if role == "author" else role)
+    consultation = make.consultation(owner)
+    proposal = make.proposal(consultation, users["author"])
+    comment = make.comment(consultation, users["author"], body="An author's comment")
+    other = make.user("organiser")
+    draft = make.consultation(other, phase="draft")
+    # A draft takes no posts: its objects are made in deliberation, then it is put back (as a stored row).
+    consultation_services.transition(draft, other, "deliberation")
+    draft_proposal = make.proposal(draft)
+    draft_comment = make.comment(draft)
+    draft.phase = "draft"
+    db.session.commit()
+    return World(users, consultation, proposal, comment, draft, draft_proposal, draft_comment, make.user())
+
+
+def refresh(world: World, make) -> World:
+    """The same users and consultations with a new proposal, comment and target: one change each."""
+    proposal = make.proposal(world.consultation, world.users["author"])
+    comment = make.comment(world.consultation, world.users["author"], body="Another comment")
+    return replace(world, proposal=proposal, comment=comment, target=make.user())
+
+
+@pytest.fixture
+def world(make) -> World:
+    return build_world(make)
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """SQLite only here: who may reach what is decided in Python, not by the database, and these tests
+    send thousands of requests (the PostgreSQL run of the same views is in tests/consult/)."""
+    path = tmp_path_factory.mktemp("security-db") / "consult.sqlite"
+    database = Database("sqlite", f"sqlite:///{path}")
+    _migrate(database)
+    yield database
+
+
+def rules(app: Flask) -> list[Rule]:
+    return list(app.url_map.iter_rules())
+
+
+def path_of(rule: Rule, values: dict[str, Any]) -> str:
+    return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
+
+
+def methods_of(rule: Rule, wanted: set[str]) -> list[str]:
+    return sorted((rule.methods or set()) & wanted)
+
+
+def send(client, method: str, path: str, **kwargs: Any):
+    """``client.open`` whose response body is read and closed (static files hold an open file)."""
+    response = client.open(path, method=method, **kwargs)
+    response.get_data()
+    response.close()
+    return response

@@ -1,0 +1,107 @@
+"""Account and abuse policies: rate limits on every door an attacker hammers, argon2 parameters, the
+session cookie's flags."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, Type
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
+from consult.auth import services
+from consult.config import Config
+
+from .conftest import send
+
+PASSWORD = "a long test passphrase"
+
+
+def _register_form(n: int) -> dict:
+    return {
+        "email": f"r{n}@example.org",
+        "display_name": "R",
+        "password": PASSWORD,
+        "password2": PASSWORD,
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "form"),
+    [
+        ("RATELIMIT_LOGIN", "/auth/login", lambda n: {"email": "x@example.org", "password": "y"}),
+        ("RATELIMIT_REGISTER", "/auth/register", _register_form),
+        ("RATELIMIT_RESET", "/auth/reset", lambda n: {"email": "x@example.org"}),
+        ("RATELIMIT_RESET", "/auth/reset/some-token", lambda n: {"password": "p", "password2": "p"}),
+    ],
+    ids=["login", "register", "reset-request", "reset-password"],
+)
+def test_anonymous_doors_are_rate_limited(app_factory, setting, path, form):
+    client = app_factory(RATELIMIT_ENABLED=True, **{setting: "3/minute"}).test_client()
+    codes = [send(client, "POST", path, data=form(n)).status_code for n in range(4)]
+    assert 429 not in codes[:3] and codes[3] == 429, codes
+
+
+def test_posting_is_limited_per_client_across_every_posting_route(app_factory, login):
+    """Comments, replies, proposals and flags share one budget: switching route does not reset it."""
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_POST="4/minute")
+    with app.app_context():
+        from tests.consult.factories import Factories
+
+        make = Factories()
+        consultation = make.consultation()
+        comment = make.comment(consultation)
+        user = make.user()
+        client = app.test_client()
+        login(client, user)
+        cid, comment_id = consultation.id, comment.id
+    proposal = {"title": "A title", "body": "b"}
+    codes = [
+        send(client, "POST", f"/consultations/{cid}/comments", data={"body": "a"}).status_code,
+        send(client, "POST", f"/comments/{comment_id}/reply", data={"body": "b"}).status_code,
+        send(client, "POST", f"/consultations/{cid}/proposals/new", data=proposal).status_code,
+        send(client, "POST", f"/comments/{comment_id}/flag", data={"reason": "r"}).status_code,
+        send(client, "POST", f"/consultations/{cid}/comments", data={"body": "c"}).status_code,
+    ]
+    assert 429 not in codes[:4] and codes[4] == 429, codes
+
+
+def test_default_argon2_parameters_meet_rfc_9106_and_owasp():
+    """argon2id, at least 64 MiB and 3 passes (RFC 9106's second recommended option), parallelism 4;
+    OWASP's minimum is 19 MiB with 2 passes."""
+    assert Config.ARGON2_MEMORY_COST >= RFC_9106_LOW_MEMORY.memory_cost == 65536
+    assert Config.ARGON2_TIME_COST >= RFC_9106_LOW_MEMORY.time_cost == 3
+    assert Config.ARGON2_PARALLELISM == 4
+    assert Config.PASSWORD_MIN_LENGTH >= 12
+
+
+def test_hashes_carry_the_configured_parameters_and_are_upgraded_at_log_in(app_factory):
+    app = app_factory(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=1024, ARGON2_PARALLELISM=1)
+    with app.app_context():
+        user = services.register("h@example.org", "H", PASSWORD)
+        assert user.password_hash.startswith("$argon2id$v=19$m=1024,t=2,p=1$")
+        app.config["ARGON2_MEMORY_COST"] = 2048
+        services.authenticate("h@example.org", PASSWORD)
+        assert user.password_hash.startswith("$argon2id$v=19$m=2048,t=2,p=1$")
+        assert PasswordHasher().verify(user.password_hash, PASSWORD)
+        assert services.hasher().type is Type.ID
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short", "aaaaaaaaaaaaaaaa", "password1234", "Correcthorsebatterystaple", "xhannah.smith99x"],
+    ids=["short", "few-characters", "common", "common-any-case", "contains-email"],
+)
+def test_weak_passwords_are_refused_at_registration(client, password):
+    form = {"email": "hannah.smith@example.org", "display_name": "H", "password": password}
+    response = send(client, "POST", "/auth/register", data={**form, "password2": password})
+    assert response.status_code == 422
+    assert "Set-Cookie" not in response.headers or "uid" not in response.headers["Set-Cookie"]
+
+
+def test_every_session_cookie_is_httponly_samesite_and_secure_when_configured(app_factory):
+    app = app_factory(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = send(client, "POST", "/auth/register", data=_register_form(99))
+    assert response.status_code == 303
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all("HttpOnly" in c and "SameSite=Lax" in c and "Secure" in c for c in cookies)
+    assert app.permanent_session_lifetime.total_seconds() <= 8 * 3600

@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import security
+from .access import IdConverter
 from .config import Config, from_environment, instance_secret
 from .errors import PermissionDenied, ServiceError
 from .extensions import csrf, db, limiter, migrate
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(Config)
     app.config.update(from_environment(os.environ))
     if test_config:

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
+from werkzeug.routing import IntegerConverter, Map
 
 from .extensions import db
 
@@ -19,6 +20,18 @@ if TYPE_CHECKING:  # the auth package imports this module; its models are loaded
     from .auth.models import Role, User
 
 T = TypeVar("T")
+
+# Primary keys are 32-bit on PostgreSQL (``integer``): a larger id cannot name a row, and handing it to
+# the driver overflows (a 500). URLs and form ids past it are simply not found.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: a non-negative id that fits the database's integer, else 404."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def load_current_user() -> None:
@@ -68,6 +81,8 @@ def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
 
 def get_visible_or_404(model: type[T], ident: Any, visible: Callable[[T, User | None], bool]) -> T:
     """Fetch ``model`` by primary key; 404 if absent or if ``visible(obj, user)`` is false."""
+    if isinstance(ident, int) and not 0 <= ident <= MAX_ID:
+        abort(404)
     obj = db.session.get(model, ident)
     if obj is None or not visible(obj, g.get("user")):
         abort(404)

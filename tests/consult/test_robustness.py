@@ -79,3 +79,18 @@ def test_no_route_fails_with_a_server_error(client, make, login, who, data):
                 else:
                     response = client.post(path, data=data, headers=headers)
                 assert response.status_code < 500, f"{method} {path} {headers}: {response.status_code}"
+
+
+@pytest.mark.parametrize("ident", [0, 2**31, 2**63 - 1, 2**63, 10**30], ids=str)
+def test_ids_past_the_database_integer_range_are_not_found(client, make, login, ident):
+    """A URL id that no database integer can hold is a 404, not a driver overflow (PostgreSQL int8)."""
+    login(client, make.user("admin"))
+    app = client.application
+    for rule in app.url_map.iter_rules():
+        ints = [a for a in rule.arguments if type(rule._converters[a]).__name__ == "IntegerConverter"]
+        if not ints:
+            continue
+        path = rule.build({a: ident if a in ints else "x" for a in rule.arguments}, append_unknown=False)[1]
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            response = client.open(path, method=method, data={"proposal_id": str(ident)})
+            assert response.status_code == 404, f"{method} {path}: {response.status_code}"

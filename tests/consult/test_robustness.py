@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 JUNK = [
     {},
@@ -87,7 +88,7 @@ def test_ids_past_the_database_integer_range_are_not_found(client, make, login, 
     login(client, make.user("admin"))
     app = client.application
     for rule in app.url_map.iter_rules():
-        ints = [a for a in rule.arguments if type(rule._converters[a]).__name__ == "IntegerConverter"]
+        ints = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
         if not ints:
             continue
         path = rule.build({a: ident if a in ints else "x" for a in rule.arguments}, append_unknown=False)[1]

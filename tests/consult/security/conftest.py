@@ -20,6 +20,7 @@ from werkzeug.routing import Rule
 from consult.consultations import services as consultation_services
 from consult.extensions import db
 
+from .. import voting_helpers
 from ..conftest import Database, _migrate
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -36,6 +37,8 @@ class World:
     draft_proposal: Any
     draft_comment: Any
     target: Any
+    contest: Any = None
+    draft_contest: Any = None
 
     def values(self, draft: bool = False) -> dict[str, Any]:
         """URL values for every route argument: this world's objects (or the draft's, for IDOR checks)."""
@@ -44,6 +47,7 @@ class World:
             "pid": (self.draft_proposal if draft else self.proposal).id,
             "comment_id": (self.draft_comment if draft else self.comment).id,
             "uid": self.target.id,
+            "contest_id": (self.draft_contest if draft else self.contest).id,
             "token": "not-a-token",
             "filename": "consult.css",
         }
@@ -57,6 +61,7 @@ def build_world(make) -> World:
             continue
         users[role] = make.user("citizen" if role == "author" else role)
     consultation = make.consultation(owner)
+    contest = voting_helpers.contest(make, consultation=consultation, organiser=owner)[0]
     proposal = make.proposal(consultation, users["author"])
     comment = make.comment(consultation, users["author"], body="An author's comment")
     other = make.user("organiser")
@@ -65,9 +70,21 @@ def build_world(make) -> World:
     consultation_services.transition(draft, other, "deliberation")
     draft_proposal = make.proposal(draft)
     draft_comment = make.comment(draft)
+    draft_contest = voting_helpers.contest(make, consultation=draft, organiser=other)[0]
     draft.phase = "draft"
     db.session.commit()
-    return World(users, consultation, proposal, comment, draft, draft_proposal, draft_comment, make.user())
+    return World(
+        users,
+        consultation,
+        proposal,
+        comment,
+        draft,
+        draft_proposal,
+        draft_comment,
+        make.user(),
+        contest,
+        draft_contest,
+    )
 
 
 def refresh(world: World, make) -> World:

@@ -20,6 +20,10 @@ MANAGERS = frozenset({"owner", "admin"})
 MODERATORS = frozenset({"moderator", "owner", "admin"})
 AUTHOR = frozenset({"author"})
 ADMIN = frozenset({"admin"})
+OFFICERS = frozenset({"officer", "admin"})
+# The world's consultation is in deliberation: results and exports of its contest exist for nobody yet
+# (published only once certified; tests/consult/test_results_certify.py covers them after).
+NOBODY_YET = frozenset()
 
 GET_POLICY: dict[str, frozenset[str]] = {
     "static": PUBLIC,
@@ -50,6 +54,19 @@ GET_POLICY: dict[str, frozenset[str]] = {
     "deliberation.edit_proposal": AUTHOR,
     "deliberation.moderation": MODERATORS,
     "admin.users": ADMIN,
+    "voting.new_contest": MANAGERS,
+    "voting.edit_contest": MANAGERS,
+    "voting.contest": PUBLIC,
+    "results.results": NOBODY_YET,
+    "results.results_json": NOBODY_YET,
+    "results.results_csv": NOBODY_YET,
+    "results.audit_package": NOBODY_YET,
+    "results.rctab_export": NOBODY_YET,
+    "results.bulletin_csv": NOBODY_YET,
+    "results.bulletin": PUBLIC,
+    "results.bulletin_json": PUBLIC,
+    "results.signing_key": PUBLIC,
+    "results.receipt_check": PUBLIC,
 }
 
 POST_POLICY: dict[str, frozenset[str]] = {
@@ -78,6 +95,14 @@ POST_POLICY: dict[str, frozenset[str]] = {
     "deliberation.answer": MANAGERS,
     "deliberation.block": frozenset({"moderator", "admin"}),
     "admin.set_role": ADMIN,
+    "voting.new_contest": MANAGERS,
+    "voting.edit_contest": MANAGERS,
+    "voting.preview": PUBLIC,
+    "voting.cast": SIGNED_IN,
+    "voting.change": SIGNED_IN,
+    "voting.receipt_file": PUBLIC,
+    "results.certify": OFFICERS,
+    "results.receipt_check": PUBLIC,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -18,8 +18,7 @@ def state_changing_routes(app) -> list[tuple[str, str]]:
 
 def _build(rule: Rule) -> str:
     values = {
-        arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x"
-        for arg in rule.arguments
+        arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "x" for arg in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]
 

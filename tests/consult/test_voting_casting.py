@@ -127,7 +127,7 @@ def test_the_stored_order_of_ballots_is_their_random_id_not_the_casting_order(ma
 
 
 def test_the_csrf_enumeration_covers_the_voting_and_results_routes(app):
-    from .test_csrf import state_changing_routes
+    from .security.test_csrf import state_changing_routes
 
     routes = state_changing_routes(app)
     for path in (

@@ -57,6 +57,7 @@ GET_POLICY: dict[str, frozenset[str]] = {
     "voting.new_contest": MANAGERS,
     "voting.edit_contest": MANAGERS,
     "voting.contest": PUBLIC,
+    "voting.contests_json": PUBLIC,
     "results.results": NOBODY_YET,
     "results.results_json": NOBODY_YET,
     "results.results_csv": NOBODY_YET,

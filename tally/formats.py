@@ -21,6 +21,7 @@ LOADER_MODULES: list[str] = [
     "tally.preflib",
     "tally.plain_csv",
     "tally.pabulib",
+    "tally.approval_file",
 ]
 
 _LOADERS: dict[str, Callable[[Path], Loaded]] = {}

@@ -7,19 +7,6 @@ from numba import njit
 
 
 @njit(cache=True)
-def approval_counts(approvals, weights):
-    """Weighted approvals per candidate; ``approvals`` is a uint8 view of the bool matrix."""
-    rows, m = approvals.shape
-    acc = np.zeros(m, dtype=np.int64)
-    for b in range(rows):
-        w = weights[b]
-        row = approvals[b]
-        for c in range(m):
-            acc[c] += w * row[c]
-    return acc
-
-
-@njit(cache=True)
 def counts_by_size(approvals, weights):
     """``out[k, c]`` = weight of ballots approving exactly ``k`` candidates, ``c`` among them."""
     rows, m = approvals.shape

@@ -8,7 +8,8 @@ from numba import njit
 
 @njit(cache=True)
 def score_sums(points, weights):
-    """Weighted column sums of an integer ballot matrix (int64 accumulators)."""
+    """Weighted column sums of an integer ballot matrix (int64 accumulators): approvals (as uint8),
+    budget points and quadratic votes alike."""
     rows, m = points.shape
     acc = np.zeros(m, dtype=np.int64)
     for b in range(rows):

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from . import _ranking
-from ._kernels_approval import approval_counts as _approval_counts
 from ._kernels_approval import counts_by_size as _counts_by_size
+from ._kernels_budget import score_sums as _column_sums
 from .ballot_types import ApprovalBallots
 from .errors import TallyError
 from .methods import register
@@ -41,7 +41,7 @@ def _u8(ballots: ApprovalBallots) -> np.ndarray:
 
 def approval_scores(ballots: ApprovalBallots) -> np.ndarray:
     """Weighted number of approvals per candidate (int64)."""
-    return _approval_counts(_u8(ballots), np.ascontiguousarray(ballots.weights, dtype=np.int64))
+    return _column_sums(_u8(ballots), np.ascontiguousarray(ballots.weights, dtype=np.int64))
 
 
 def _ranked_result(method, ballots, seats, scores, seed, contest, extra) -> Result:

@@ -12,6 +12,7 @@ demo content, a step in :data:`consult.demo.DEMO_STEPS`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from datetime import timedelta
@@ -22,6 +23,7 @@ from flask import Flask, render_template
 from htmx_flask import Htmx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from . import security
 from .access import IdConverter
@@ -31,6 +33,10 @@ from .extensions import csrf, db, limiter, migrate
 from .fragments import is_htmx
 
 ROOT = Path(__file__).resolve().parent.parent
+UNAVAILABLE = (
+    "The service is briefly unavailable (its database cannot be reached). Nothing from this request was "
+    "saved half-way. Try again in a few seconds; sending a ballot again never casts it twice."
+)
 MIGRATIONS = ROOT / "migrations"
 
 
@@ -54,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if isinstance(app.config["PERMANENT_SESSION_LIFETIME"], int):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
     _sqlite_options(app)
+    _pool_options(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -86,6 +93,14 @@ def _sqlite_options(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def _pool_options(app: Flask) -> None:
+    """Pooled connections are tested before use (``pool_pre_ping``): after a database restart a request
+    gets a fresh connection instead of a dead one, so service resumes by itself."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Every SQLite connection: WAL journal (readers never block the writer) and foreign keys."""
@@ -109,6 +124,21 @@ def _error_pages(app: Flask) -> None:
             )
         return render_template("error.html", status=status, message=message), status
 
+    def unavailable(error: Exception):
+        """The database could not be reached or is busy: 503 with Retry-After, a plain page that needs no
+        database (the session is unusable here), never a 500. The request's transaction was rolled back as
+        a whole; a ballot whose commit was cut off may or may not be in, which a resend with the same cast
+        key settles (original receipt or a fresh cast, never two ballots)."""
+        with contextlib.suppress(OperationalError):  # the connection is gone; the pool replaces it
+            db.session.rollback()
+        app.logger.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+        headers = {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"]), "Cache-Control": "no-store"}
+        if is_htmx():
+            headers.update({"HX-Retarget": "#htmx-errors", "HX-Reswap": "innerHTML", "Vary": "HX-Request"})
+            return render_template("_error_fragment.html", message=UNAVAILABLE), 503, headers
+        return render_template("unavailable.html", message=UNAVAILABLE), 503, headers
+
+    app.register_error_handler(OperationalError, unavailable)
     app.register_error_handler(PermissionDenied, lambda e: page(403, str(e)))
     app.register_error_handler(ServiceError, lambda e: page(400, str(e)))
     app.register_error_handler(403, lambda e: page(403, "You may not do this."))

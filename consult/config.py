@@ -21,6 +21,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     SECRET_KEY: str | None = None
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Seconds a client is asked to wait (Retry-After) when the database is unreachable (503).
+    RETRY_AFTER_SECONDS = 2
 
     # Sessions are signed cookies: the web tier keeps no state.
     SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,9 @@ Rules:
 - The receipt is ``tally.audit.compute_receipt(contest.public_id, content, r)`` for a fresh 128-bit ``r``;
   ``r`` is returned to the caller once and only ``sha256(r)`` is kept (when the contest allows changes).
 - A ballot may be replaced before the close by the voter who presents ``r``; it gets a new receipt.
+- A cast sent with a cast key (``castkeys``) derives ``r`` from it; resending it returns the original
+  receipt, never a second ballot. Changes are idempotent already: the same ``r`` and choices give the
+  same receipt.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +46,7 @@ from ..consultations.services import can_manage
 from ..deliberation.services import ballot_eligible_proposals
 from ..errors import PermissionDenied, ServiceError
 from ..extensions import db
+from . import castkeys
 from .models import Ballot, Choice, Contest, Participation
 
 # Method ids offered per ballot type (only those this tally version registers are shown).
@@ -323,14 +328,22 @@ class CastReceipt:
         return canonical.dumps(self.content)
 
 
-def cast(contest: Contest, voter: User, choices: Any) -> CastReceipt:
-    """Cast ``voter``'s ballot: poll book and ballot box in one transaction (see module docstring)."""
+def cast(contest: Contest, voter: User, choices: Any, cast_key: str | None = None) -> CastReceipt:
+    """Cast ``voter``'s ballot: poll book and ballot box in one transaction (see module docstring).
+
+    With a ``cast_key`` (``castkeys``) the secret is derived from it, and a resend of the same cast
+    returns the original receipt instead of "already voted"; the unique poll-book row still decides
+    between concurrent sends, and the losers find the winner's ballot by its receipt."""
     consultation = _require_voting(contest, voter)
     content = validate(contest, choices)
-    if has_voted(contest, voter):
-        raise ServiceError(ALREADY_VOTED)
-    secret = draw_secret()
+    if cast_key is None:
+        secret = draw_secret()
+    else:
+        server_key = current_app.config["SECRET_KEY"]
+        secret = castkeys.derive_secret(server_key, contest.public_id, voter.id, cast_key)
     receipt = compute_receipt(contest.public_id, content, secret)
+    if has_voted(contest, voter):
+        return _resent(contest, voter, cast_key, receipt, secret, content)
     db.session.add(Participation(consultation_id=consultation.id, contest_id=contest.id, voter_id=voter.id))
     db.session.add(
         Ballot(
@@ -345,8 +358,22 @@ def cast(contest: Contest, voter: User, choices: Any) -> CastReceipt:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(ALREADY_VOTED) from None
+        return _resent(contest, voter, cast_key, receipt, secret, content)
     return CastReceipt(contest.public_id, receipt, secret.hex(), content)
+
+
+def _resent(
+    contest: Contest, voter: User, cast_key: str | None, receipt: str, secret: bytes, content: Any
+) -> CastReceipt:
+    """The original receipt when this is a resend of the voter's cast (same key and choices), else the
+    "already voted" refusal. The voter must be in the poll book: a receipt alone never answers."""
+    if cast_key is not None and has_voted(contest, voter):
+        found = db.session.scalar(
+            select(Ballot.id).where(Ballot.contest_id == contest.id, Ballot.receipt == receipt)
+        )
+        if found is not None:
+            return CastReceipt(contest.public_id, receipt, secret.hex(), content)
+    raise ServiceError(ALREADY_VOTED)
 
 
 def change(contest: Contest, voter: User, secret_text: str, choices: Any) -> CastReceipt:

@@ -14,7 +14,7 @@ from ..deliberation.services import ballot_eligible_proposals
 from ..errors import ServiceError
 from ..extensions import limiter
 from ..fragments import page_or_fragment
-from . import forms, services
+from . import castkeys, forms, services
 from .models import Contest
 
 bp = Blueprint("voting", __name__)
@@ -125,8 +125,23 @@ def _ballot_context(contest: Contest, choices=None, error=None, **extra):
         "voted": services.has_voted(contest, g.user),
         "phase": consultation.current_phase().value,
         "ballots_cast": services.ballot_count(contest),
+        "cast_key": _form_cast_key(),
         **extra,
     }
+
+
+def _form_cast_key() -> str:
+    """The cast key the form posted back (one ballot being filled in keeps one key), else a new one."""
+    try:
+        return castkeys.parse_cast_key(request.form.get(castkeys.FIELD)) or castkeys.new_cast_key()
+    except ServiceError:
+        return castkeys.new_cast_key()
+
+
+def _sent_cast_key() -> str | None:
+    """The cast key of a cast request: the form field, else the ``Idempotency-Key`` header."""
+    sent = request.form.get(castkeys.FIELD) or request.headers.get(castkeys.HEADER)
+    return castkeys.parse_cast_key(sent)
 
 
 @bp.get("/contests/<int:contest_id>")
@@ -161,7 +176,7 @@ def cast(contest_id: int):
     choices = None
     try:
         choices = forms.ballot_choices(contest, request.form)
-        receipt = services.cast(contest, g.user, choices)
+        receipt = services.cast(contest, g.user, choices, _sent_cast_key())
     except ServiceError as err:
         return render_template("voting/contest.html", **_ballot_context(contest, choices, str(err))), 422
     return _receipt_page(contest, receipt, changed=False)

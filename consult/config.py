@@ -40,6 +40,10 @@ class Config:
     RATELIMIT_RESET = "5/minute;20/hour"
     RATELIMIT_POST = "20/minute;300/hour"
     RATELIMIT_CAST = "10/minute;60/hour"
+    # Reverse proxies in front of the app that append the client's address to X-Forwarded-For (nginx,
+    # a load balancer). 0: the header is ignored (direct exposure). With N, the N-th address from the
+    # right is the client, so per-address rate limits apply per client and not to the proxy as a whole.
+    PROXY_FIX_X_FOR = 0
     # Path of the instance Ed25519 signing key (default: <instance>/signing_key.pem, created 0600).
     SIGNING_KEY: str | None = None
 

@@ -1,0 +1,248 @@
+"""``python -m benchmarks.load``: one load run per database, end to end (see ``benchmarks/README.md``).
+
+For each database named: a fresh database (``prepare``), gunicorn on a free loopback port (``server``),
+locust headless with the voters and posters of ``locustfile`` for ``--duration`` seconds after every
+client has logged in, gunicorn stopped, then the consistency check (``check``) and the figures. Exits 1
+when a check fails or a client met an error other than a rate-limit refusal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .check import check
+from .prepare import create_database, drop_database, populate, sqlite_url
+from .server import ROOT, Gunicorn
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of ``values``; 0 when there are none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by ``pids`` (from /proc; 0 for a pid that is gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run_one(backend: str, args: argparse.Namespace) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix=f"consult-load-{backend}-"))
+    url = sqlite_url(folder) if backend == "sqlite" else create_database(args.pg_url)
+    server = None
+    try:
+        secret_key = secrets.token_hex(32)
+        began = time.perf_counter()
+        plan = populate(url, args.voters, args.posters, args.contests, secret_key)
+        prepared = time.perf_counter() - began
+        server = Gunicorn(
+            url,
+            secret_key,
+            folder,
+            workers=args.workers,
+            worker_class=args.worker_class,
+            threads=args.threads,
+            env={
+                "CONSULT_PROXY_FIX_X_FOR": "1",
+                # One ballot per contest: a voter who casts everywhere within the window is never refused.
+                "CONSULT_RATELIMIT_CAST": f"{args.contests}/minute;{args.contests}/hour",
+                **dict(e.split("=", 1) for e in args.env),
+            },
+        )
+        server.start()
+        plan.base_url = server.base_url
+        (folder / "plan.json").write_text(json.dumps(plan.to_json()))
+        out = folder / "clients.json"
+        users = args.voters + args.posters
+        env = {
+            **os.environ,
+            "CONSULT_LOAD_PLAN": str(folder / "plan.json"),
+            "CONSULT_LOAD_OUT": str(out),
+            "CONSULT_LOAD_DURATION": str(args.duration),
+            "CONSULT_LOAD_VOTERS": str(args.voters),
+            "CONSULT_LOAD_POSTERS": str(args.posters),
+            "CONSULT_LOAD_RECEIPT_FILE": "1" if args.receipt_file else "0",
+            "CONSULT_LOAD_POST_INTERVAL": str(args.post_interval),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{int(args.duration + args.login_allowance)}s",
+            "--stop-timeout",
+            "30",
+            "--host",
+            server.base_url,
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--csv",
+            str(folder / "locust"),
+        ]
+        load_before = os.getloadavg()
+        cpu_server = cpu_seconds(server.pids())
+        locust = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if args.quiet else None
+        )
+        _, status, usage = os.wait4(locust.pid, 0)
+        locust.returncode = os.waitstatus_to_exitcode(status)
+        cpu_server = cpu_seconds(server.pids()) - cpu_server
+        load_after = os.getloadavg()
+        server.stop()
+        server = None
+        clients = json.loads(out.read_text())
+        consistency = check(url, clients)
+        return report(
+            backend,
+            args,
+            clients,
+            consistency,
+            prepared,
+            load_before,
+            load_after,
+            cpu_server,
+            usage.ru_utime + usage.ru_stime,
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        if backend == "postgresql":
+            drop_database(url)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(backend, args, clients, consistency, prepared, load_before, load_after, cpu_server, cpu_locust):
+    accepted = clients["accepted"]
+    latencies = [row[3] for row in accepted]
+    window = max([row[4] for row in accepted], default=0.0)
+    return {
+        "database": backend,
+        "voters": args.voters,
+        "posters": args.posters,
+        "contests": args.contests,
+        "duration_s": args.duration,
+        "gunicorn": f"{args.workers} x {args.worker_class} ({args.threads} threads)",
+        "prepare_s": round(prepared, 1),
+        "window_opened": clients["window_opened"],
+        "accepted_ballots": len(accepted),
+        "window_s": round(window, 2),
+        "ballots_per_s": round(len(accepted) / window, 1) if window else 0.0,
+        "cast_p50_ms": round(1000 * percentile(latencies, 50), 1),
+        "cast_p95_ms": round(1000 * percentile(latencies, 95), 1),
+        "cast_p99_ms": round(1000 * percentile(latencies, 99), 1),
+        "cast_max_ms": round(1000 * max(latencies, default=0.0), 1),
+        "requests": clients["requests"],
+        "errors": clients["errors"],
+        "rate_limit_refusals": clients["refusals"],
+        "unknown_outcomes": len(clients["unknown"]) + clients["unknown_comments"],
+        "comments_accepted": consistency.comments_accepted,
+        "comments_in_db": consistency.comments_in_db,
+        "logins": len(clients["logins"]),
+        "login_p50_ms": round(1000 * percentile(clients["logins"], 50), 1),
+        "login_p99_ms": round(1000 * percentile(clients["logins"], 99), 1),
+        "ballots_in_db": consistency.ballots,
+        "poll_book_rows": consistency.participations,
+        "receipts_received": consistency.receipts_received,
+        "consistent": consistency.ok,
+        "problems": consistency.problems[:20],
+        "cpu_s_gunicorn": round(cpu_server, 1),
+        "cpu_s_locust": round(cpu_locust, 1),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in load_after],
+    }
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__)
+    parser.add_argument(
+        "databases", nargs="*", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("CONSULT_LOAD_PG_URL", DEFAULT_PG),
+        help="a PostgreSQL server URL; a database of our own is created there and dropped",
+    )
+    parser.add_argument("--voters", type=int, default=200, help="concurrent voters (one account each)")
+    parser.add_argument("--posters", type=int, default=50, help="concurrent commenters")
+    parser.add_argument("--contests", type=int, default=120, help="contests, each voter casts in each once")
+    parser.add_argument(
+        "--post-interval",
+        type=float,
+        default=3.5,
+        help="mean seconds between two posts of one poster (20/minute is the limit)",
+    )
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load after all log-ins")
+    parser.add_argument(
+        "--login-allowance",
+        type=float,
+        default=240.0,
+        help="seconds allowed for the log-ins before the window (locust's run-time cap)",
+    )
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--no-receipt-file",
+        dest="receipt_file",
+        action="store_false",
+        help="skip the receipt.txt download after each cast",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="CONSULT_KEY=VALUE",
+        help="extra app setting for the server (repeatable)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the run folder (logs, client records)")
+    parser.add_argument("--quiet", action="store_true", help="hide locust's summary table")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    reports = [run_one(backend, args) for backend in args.databases]
+    for rep in reports:
+        print(json.dumps(rep, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=1) + "\n")
+    failed = [r for r in reports if not r["consistent"] or r["errors"] or not r["window_opened"]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""``python -m benchmarks.load.profile``: CPU cost of one voter journey inside one process, with cProfile.
+
+No server and no network: the Flask test client drives the same requests as a load voter (open the
+ballot, cast, fetch the receipt file) for ``--voters`` voters x ``--contests`` contests on a fresh SQLite
+database (or ``--url``), after a warm-up. Prints the CPU milliseconds per request kind (process time, so
+other load on the machine barely matters) and the functions with the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+import secrets
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .prepare import PASSWORD, populate, sqlite_url
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+RECEIPT = {k: re.compile(rf'<code id="{k}">([^<]*)</code>') for k in ("receipt", "secret", "content")}
+
+
+def journeys(app, plan, voters: list[str], times: dict[str, list[float]]) -> None:
+    import html
+
+    for email in voters:
+        client = app.test_client()
+        page = client.get("/auth/login").get_data(as_text=True)
+        client.post(
+            "/auth/login",
+            data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
+        )
+        for contest in plan.contests:
+            began = time.process_time()
+            page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
+            times["ballot"].append(time.process_time() - began)
+            token = CSRF.search(page).group(1)
+            form = {"csrf_token": token, "rank-1": contest.keys[0]}
+            if contest.ballot_type != "ranked":
+                form = {"csrf_token": token, "choice": contest.keys[0]}
+            began = time.process_time()
+            response = client.post(f"/contests/{contest.id}/cast", data=form)
+            times["cast"].append(time.process_time() - began)
+            assert response.status_code == 200, response.status_code
+            body = response.get_data(as_text=True)
+            data = {k: html.unescape(rx.search(body).group(1)) for k, rx in RECEIPT.items()}
+            began = time.process_time()
+            client.post(f"/contests/{contest.id}/receipt.txt", data={"csrf_token": token, **data})
+            times["receipt file"].append(time.process_time() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load.profile", description=__doc__)
+    parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--voters", type=int, default=20)
+    parser.add_argument("--contests", type=int, default=20)
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sort", default="cumulative")
+    args = parser.parse_args()
+
+    from consult import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="consult-profile-"))
+    url = args.url or sqlite_url(folder)
+    key = secrets.token_hex(16)
+    plan = populate(url, args.voters + 2, 0, args.contests, key)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": key, "RATELIMIT_ENABLED": True})
+    app.config["RATELIMIT_CAST"] = f"{args.contests}/minute"
+    with app.app_context():
+        pass
+    warm: dict[str, list[float]] = defaultdict(list)
+    journeys(app, plan, plan.voters[:2], warm)  # warm-up: imports, template compilation, caches
+    times: dict[str, list[float]] = defaultdict(list)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    journeys(app, plan, plan.voters[2:], times)
+    profiler.disable()
+    for kind, values in times.items():
+        print(f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request (profiled), n={len(values)}")
+    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""A few seconds of the load run (``benchmarks/load``) on SQLite: gunicorn with two workers, locust voters
+and posters over loopback, then the database checked against what the clients were told. Consistency
+only; the timing figures come from the full run (``make load``), never from this test."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("locust", reason="the load run needs the bench extra (locust)")
+pytest.importorskip("gunicorn", reason="the load run needs the bench extra (gunicorn)")
+
+from benchmarks.load.__main__ import parse, run_one  # noqa: E402
+
+
+def test_short_load_run_loses_and_duplicates_nothing(monkeypatch):
+    # Cheap hashes for the accounts and the server alike: this test is about consistency, not argon2.
+    monkeypatch.setenv("CONSULT_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("CONSULT_ARGON2_MEMORY_COST", "8")
+    monkeypatch.setenv("CONSULT_ARGON2_PARALLELISM", "1")
+    args = parse(
+        [
+            "sqlite",
+            "--voters",
+            "8",
+            "--posters",
+            "3",
+            "--contests",
+            "4",
+            "--duration",
+            "3",
+            "--post-interval",
+            "1",
+        ]
+        + ["--workers", "2", "--threads", "2", "--login-allowance", "60", "--quiet"]
+    )
+    report = run_one("sqlite", args)
+    assert report["window_opened"]
+    assert report["problems"] == [] and report["consistent"]
+    assert report["errors"] == {}
+    assert report["accepted_ballots"] == 8 * 4 == report["ballots_in_db"] == report["poll_book_rows"]
+    assert report["receipts_received"] == report["accepted_ballots"]
+    assert report["comments_accepted"] == report["comments_in_db"] > 0

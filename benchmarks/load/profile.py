@@ -24,7 +24,14 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RECEIPT = {k: re.compile(rf'<code id="{k}">([^<]*)</code>') for k in ("receipt", "secret", "content")}
 
 
-def journeys(app, plan, voters: list[str], times: dict[str, list[float]]) -> None:
+STATEMENTS: list[str] = []
+
+
+def _count_statement(_conn, _cursor, statement, *_args) -> None:
+    STATEMENTS.append(statement)
+
+
+def journeys(app, plan, voters: list[str], times: dict[str, list[float]], queries=None) -> None:
     import html
 
     for email in voters:
@@ -35,22 +42,28 @@ def journeys(app, plan, voters: list[str], times: dict[str, list[float]]) -> Non
             data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
         )
         for contest in plan.contests:
-            began = time.process_time()
+            began, STATEMENTS[:] = time.process_time(), []
             page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
             times["ballot"].append(time.process_time() - began)
+            if queries is not None:
+                queries["ballot"] = list(STATEMENTS)
             token = CSRF.search(page).group(1)
             form = {"csrf_token": token, "rank-1": contest.keys[0]}
             if contest.ballot_type != "ranked":
                 form = {"csrf_token": token, "choice": contest.keys[0]}
-            began = time.process_time()
+            began, STATEMENTS[:] = time.process_time(), []
             response = client.post(f"/contests/{contest.id}/cast", data=form)
             times["cast"].append(time.process_time() - began)
+            if queries is not None:
+                queries["cast"] = list(STATEMENTS)
             assert response.status_code == 200, response.status_code
             body = response.get_data(as_text=True)
             data = {k: html.unescape(rx.search(body).group(1)) for k, rx in RECEIPT.items()}
-            began = time.process_time()
+            began, STATEMENTS[:] = time.process_time(), []
             client.post(f"/contests/{contest.id}/receipt.txt", data={"csrf_token": token, **data})
             times["receipt file"].append(time.process_time() - began)
+            if queries is not None:
+                queries["receipt file"] = list(STATEMENTS)
 
 
 def main() -> None:
@@ -58,8 +71,9 @@ def main() -> None:
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--voters", type=int, default=20)
     parser.add_argument("--contests", type=int, default=20)
-    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--top", type=int, default=35, help="functions to list (0: no cProfile)")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--sql", action="count", default=0, help="print the SQL of each request kind (twice: in full)")
     args = parser.parse_args()
 
     from consult import create_app
@@ -69,19 +83,33 @@ def main() -> None:
     key = secrets.token_hex(16)
     plan = populate(url, args.voters + 2, 0, args.contests, key)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": key, "RATELIMIT_ENABLED": True})
-    app.config["RATELIMIT_CAST"] = f"{args.contests}/minute"
+    # One client address here for every voter: the limits are checked on every request but never bite.
+    app.config.update(RATELIMIT_CAST="1000000/minute", RATELIMIT_LOGIN="1000000/minute")
+    from sqlalchemy import event
+
     with app.app_context():
-        pass
+        from consult.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", _count_statement)
     warm: dict[str, list[float]] = defaultdict(list)
-    journeys(app, plan, plan.voters[:2], warm)  # warm-up: imports, template compilation, caches
+    queries: dict[str, list[str]] = {}
+    journeys(app, plan, plan.voters[:2], warm, queries)  # warm-up: imports, template compilation, caches
+    for kind, statements in queries.items():
+        print(f"{kind}: {len(statements)} SQL statements")
+        if args.sql:
+            for statement in statements:
+                print("   ", " ".join(statement.split())[: 160 if args.sql == 1 else None])
     times: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile()
-    profiler.enable()
+    if args.top:
+        profiler.enable()
     journeys(app, plan, plan.voters[2:], times)
     profiler.disable()
+    how = "profiled" if args.top else "not profiled"
     for kind, values in times.items():
-        print(f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request (profiled), n={len(values)}")
-    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        print(f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request ({how}), n={len(values)}")
+    if args.top:
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -79,11 +79,14 @@ def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
     return decorator
 
 
-def get_visible_or_404(model: type[T], ident: Any, visible: Callable[[T, User | None], bool]) -> T:
-    """Fetch ``model`` by primary key; 404 if absent or if ``visible(obj, user)`` is false."""
+def get_visible_or_404(
+    model: type[T], ident: Any, visible: Callable[[T, User | None], bool], options: list | None = None
+) -> T:
+    """Fetch ``model`` by primary key (with loader ``options``); 404 if absent or if ``visible(obj, user)``
+    is false."""
     if isinstance(ident, int) and not 0 <= ident <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=options)
     if obj is None or not visible(obj, g.get("user")):
         abort(404)
     return obj

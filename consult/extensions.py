@@ -22,7 +22,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit: a view that commits then renders (the receipt page after a cast)
+# does not reload every row it already has. Each request has its own session, so nothing goes stale
+# beyond the request that changed it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

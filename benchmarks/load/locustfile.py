@@ -1,13 +1,14 @@
-"""Locust users for the load run (started by ``python -m benchmarks.load``, never on its own).
+"""Load clients for ``python -m benchmarks.load`` (not run on their own).
 
 Voters (``VoterUser``, one account each): log in (GET the form, POST email and password: a full argon2
-verification), wait until every voter is in, then for each contest in turn: open the ballot (GET, the
-CSRF token is read from the form), cast (POST; the answer is the receipt page), check the receipt by
-recomputing it from the secret and the choices shown (``tally.audit.compute_receipt``), and fetch the
-receipt file (POST ``receipt.txt``). A voter stops when the window ends or it has voted everywhere.
-Posters (``PosterUser``): log in, then during the window alternate new comments and replies to comments
-posted earlier, as the htmx page does (HX-Request), reading the new comment's id from the fragment; they
-pause between posts so as to stay under the per-client posting limit.
+verification), wait until every voter is in, then for each contest in turn: open the ballot (GET; the
+CSRF token and the cast key are read from the form), cast (POST; the answer is the receipt page), check
+the receipt by recomputing it from the secret and the choices shown (``tally.audit.compute_receipt``),
+and fetch the receipt file (POST ``receipt.txt``). A voter stops when the window ends or it has voted
+everywhere. Posters (``PosterUser``): log in, then while the voters vote (the window, or less if every
+voter is done first) alternate new comments and replies to comments posted earlier, as the htmx page does
+(HX-Request), reading the new comment's id from the fragment; they pause between posts so as to stay
+under the per-client posting limit.
 
 Each client sends ``X-Forwarded-For`` with an address of its own, as a reverse proxy would, and the app
 runs with ``CONSULT_PROXY_FIX_X_FOR=1``: per-address limits apply per client, as in production.
@@ -45,6 +46,7 @@ POST_INTERVAL = float(os.environ.get("CONSULT_LOAD_POST_INTERVAL", "3.5"))
 RECEIPT_FILE = os.environ.get("CONSULT_LOAD_RECEIPT_FILE", "1") == "1"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CAST_KEY = re.compile(r'name="cast_key" value="([^"]+)"')
 RECEIPT = {k: re.compile(rf'<code id="{k}">([^<]*)</code>') for k in ("receipt", "secret", "content")}
 COMMENT_ID = re.compile(r'id="comment-(\d+)"')
 
@@ -52,7 +54,7 @@ _voter_seq = itertools.count()
 _poster_seq = itertools.count()
 _logged_in = Counter()
 window_open = gevent.event.Event()
-state = {"start": 0.0, "end": 0.0, "finished": 0}
+state = {"start": 0.0, "end": 0.0, "finished": 0, "voters_done": 0}
 results = {
     "accepted": [],  # [voter email, contest id, receipt, cast latency s, finish time s from window start]
     "unknown": [],  # [voter email, contest id, kind]: cast sent, outcome unknown (timeout, broken answer)
@@ -159,6 +161,7 @@ class VoterUser(Client):
             if self.window_left() <= 0:
                 break
             self.vote(contest)
+        state["voters_done"] += 1
         self.done()
 
     def vote(self, contest: dict) -> None:
@@ -176,6 +179,9 @@ class VoterUser(Client):
             sent = sorted(keys[: random.randint(1, 2)])
             form = {"choice": sent}
         form["csrf_token"] = token.group(1)
+        cast_key = CAST_KEY.search(body)
+        if cast_key:  # the hidden field a browser posts back: a resend gets the same receipt
+            form["cast_key"] = cast_key.group(1)
         status, body, elapsed = self.call("cast", "POST", f"/contests/{cid}/cast", form)
         finished = time.perf_counter() - state["start"]
         if status != 200:
@@ -217,7 +223,7 @@ class PosterUser(Client):
         status, body, _ = self.call("discussion", "GET", f"/consultations/{cid}")
         token = CSRF.search(body) if status == 200 else None
         gevent.sleep(random.uniform(0, POST_INTERVAL))
-        while token is not None and self.window_left() > 0:
+        while token is not None and self.window_left() > 0 and state["voters_done"] < VoterUser.fixed_count:
             self.post(cid, token.group(1))
             gevent.sleep(min(max(self.window_left(), 0), random.uniform(0.8, 1.2) * POST_INTERVAL))
         self.done()

@@ -51,6 +51,9 @@ def journeys(app, plan, voters: list[str], times: dict[str, list[float]], querie
             form = {"csrf_token": token, "rank-1": contest.keys[0]}
             if contest.ballot_type != "ranked":
                 form = {"csrf_token": token, "choice": contest.keys[0]}
+            cast_key = re.search(r'name="cast_key" value="([^"]+)"', page)
+            if cast_key:
+                form["cast_key"] = cast_key.group(1)
             began, STATEMENTS[:] = time.process_time(), []
             response = client.post(f"/contests/{contest.id}/cast", data=form)
             times["cast"].append(time.process_time() - began)
@@ -73,7 +76,9 @@ def main() -> None:
     parser.add_argument("--contests", type=int, default=20)
     parser.add_argument("--top", type=int, default=35, help="functions to list (0: no cProfile)")
     parser.add_argument("--sort", default="cumulative")
-    parser.add_argument("--sql", action="count", default=0, help="print the SQL of each request kind (twice: in full)")
+    parser.add_argument(
+        "--sql", action="count", default=0, help="print the SQL of each request kind (twice: in full)"
+    )
     args = parser.parse_args()
 
     from consult import create_app
@@ -107,7 +112,9 @@ def main() -> None:
     profiler.disable()
     how = "profiled" if args.top else "not profiled"
     for kind, values in times.items():
-        print(f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request ({how}), n={len(values)}")
+        print(
+            f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request ({how}), n={len(values)}"
+        )
     if args.top:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 

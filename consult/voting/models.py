@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..consultations.models import Consultation
 
 
 class Contest(db.Model):
@@ -44,6 +47,8 @@ class Contest(db.Model):
     choices: Mapped[list[Choice]] = relationship(
         order_by="Choice.position", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Loaded with the contest in the same query: every page and cast needs the consultation's phase.
+    consultation: Mapped[Consultation] = relationship(lazy="joined", innerjoin=True, viewonly=True)
 
     @property
     def options(self) -> dict[str, Any]:

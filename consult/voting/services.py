@@ -111,7 +111,7 @@ def contests_of(consultation: Consultation) -> list[Contest]:
 
 
 def consultation_of(contest: Contest) -> Consultation:
-    return db.session.get(Consultation, contest.consultation_id)
+    return contest.consultation or db.session.get(Consultation, contest.consultation_id)
 
 
 def can_edit_contests(consultation: Consultation, user: User | None) -> bool:
@@ -342,8 +342,8 @@ def cast(contest: Contest, voter: User, choices: Any, cast_key: str | None = Non
         server_key = current_app.config["SECRET_KEY"]
         secret = castkeys.derive_secret(server_key, contest.public_id, voter.id, cast_key)
     receipt = compute_receipt(contest.public_id, content, secret)
-    if has_voted(contest, voter):
-        return _resent(contest, voter, cast_key, receipt, secret, content)
+    # No "has voted?" query first: the unique poll-book row refuses a second ballot, and _resent sorts
+    # a resend from a second cast after the rollback.
     db.session.add(Participation(consultation_id=consultation.id, contest_id=contest.id, voter_id=voter.id))
     db.session.add(
         Ballot(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
 
 from tally.ballot_rules import budget_total, quadratic_cost
 
@@ -26,7 +27,8 @@ def _contest_visible(contest: Contest, user) -> bool:
 
 
 def contest_or_404(contest_id: int) -> Contest:
-    return get_visible_or_404(Contest, contest_id, _contest_visible)
+    """The contest with its options and consultation, in one query."""
+    return get_visible_or_404(Contest, contest_id, _contest_visible, options=[joinedload(Contest.choices)])
 
 
 @bp.app_template_global()

@@ -85,6 +85,7 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
             "CONSULT_LOAD_POSTERS": str(args.posters),
             "CONSULT_LOAD_RECEIPT_FILE": "1" if args.receipt_file else "0",
             "CONSULT_LOAD_POST_INTERVAL": str(args.post_interval),
+            "CONSULT_LOAD_THINK": str(args.think),
         }
         command = [
             sys.executable,
@@ -154,6 +155,7 @@ def report(backend, args, clients, consistency, prepared, load_before, load_afte
         "posters": args.posters,
         "contests": args.contests,
         "duration_s": args.duration,
+        "think_s": args.think,
         "gunicorn": f"{args.workers} x {args.worker_class} ({args.threads} threads)",
         "prepare_s": round(prepared, 1),
         "window_opened": clients["window_opened"],
@@ -203,6 +205,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=3.5,
         help="mean seconds between two posts of one poster (20/minute is the limit)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a voter pauses before opening a ballot and before casting (0: closed loop)",
     )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load after all log-ins")
     parser.add_argument(

@@ -43,6 +43,7 @@ PLAN = json.loads(Path(os.environ["CONSULT_LOAD_PLAN"]).read_text())
 OUT = Path(os.environ["CONSULT_LOAD_OUT"])
 DURATION = float(os.environ.get("CONSULT_LOAD_DURATION", "60"))
 POST_INTERVAL = float(os.environ.get("CONSULT_LOAD_POST_INTERVAL", "3.5"))
+THINK = float(os.environ.get("CONSULT_LOAD_THINK", "0"))
 RECEIPT_FILE = os.environ.get("CONSULT_LOAD_RECEIPT_FILE", "1") == "1"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -164,8 +165,14 @@ class VoterUser(Client):
         state["voters_done"] += 1
         self.done()
 
+    def think(self) -> None:
+        """A reader's pause before the next click (``--think``, 0 by default: clients never wait)."""
+        if THINK:
+            gevent.sleep(random.uniform(0.5, 1.5) * THINK)
+
     def vote(self, contest: dict) -> None:
         cid = contest["id"]
+        self.think()
         status, body, _ = self.call("ballot", "GET", f"/contests/{cid}")
         token = CSRF.search(body) if status == 200 else None
         if token is None:
@@ -179,6 +186,7 @@ class VoterUser(Client):
             sent = sorted(keys[: random.randint(1, 2)])
             form = {"choice": sent}
         form["csrf_token"] = token.group(1)
+        self.think()
         cast_key = CAST_KEY.search(body)
         if cast_key:  # the hidden field a browser posts back: a resend gets the same receipt
             form["cast_key"] = cast_key.group(1)

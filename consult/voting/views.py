@@ -117,6 +117,7 @@ def _meter(contest: Contest, choices) -> dict | None:
 def _ballot_context(contest: Contest, choices=None, error=None, **extra):
     consultation = services.consultation_of(contest)
     state = forms.form_state(contest, choices)
+    phase = consultation.current_phase().value
     return {
         "contest": contest,
         "consultation": consultation,
@@ -125,8 +126,9 @@ def _ballot_context(contest: Contest, choices=None, error=None, **extra):
         "error": error,
         "may_vote": services.may_vote(contest, g.user),
         "voted": services.has_voted(contest, g.user),
-        "phase": consultation.current_phase().value,
-        "ballots_cast": services.ballot_count(contest),
+        "phase": phase,
+        # Shown once voting is over; counting during voting would cost every ballot page a scan.
+        "ballots_cast": services.ballot_count(contest) if phase in ("closed", "certified") else None,
         "cast_key": _form_cast_key(),
         **extra,
     }

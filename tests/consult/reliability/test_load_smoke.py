@@ -4,12 +4,7 @@ only; the timing figures come from the full run (``make load``), never from this
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("locust", reason="the load run needs the bench extra (locust)")
-pytest.importorskip("gunicorn", reason="the load run needs the bench extra (gunicorn)")
-
-from benchmarks.load.__main__ import parse, run_one  # noqa: E402
+from benchmarks.load.__main__ import parse, run_one
 
 
 def test_short_load_run_loses_and_duplicates_nothing(monkeypatch):

@@ -26,6 +26,8 @@ from ._kernels_approval import class_counts as _class_counts
 from ._kernels_budget import mes_float_prices as _mes_float_prices
 from ._kernels_budget import score_sums as _score_sums
 from .ballots import Candidates
+from .budget_mes import Supports
+from .budget_mes import run as mes_run
 from .errors import BallotError, TallyError
 from .methods import register
 from .result import Result
@@ -354,148 +356,178 @@ def equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_bre
     return selected, steps
 
 
-def _exhaustive(chosen: set[int], costs, budget, among: set[int]) -> bool:
+def _exhaustive(chosen: set[int], costs, budget, among) -> bool:
     """No project of ``among`` outside ``chosen`` fits in what is left."""
     left = budget - sum((costs[p] for p in chosen), Fraction(0))
     return all(p in chosen or costs[p] > left for p in among)
 
 
 COMPLETIONS = ("none", "add1", "utilitarian", "add1-utilitarian")
+ADD1_STARTS = ("integral", "exact")
 
 
 def _equal_shares(method, ballots, options, completion_default, comparison_default) -> Result:
-    seed, contest, tie_break = _check(ballots, options, ("completion", "comparison"))
+    seed, contest, tie_break = _check(ballots, options, ("completion", "comparison", "add1_start"))
     completion = options.get("completion", completion_default)
     if completion not in COMPLETIONS:
         raise TallyError(f"option completion must be one of {', '.join(COMPLETIONS)}, got {completion!r}")
     comparison = options.get("comparison", comparison_default)
     if not isinstance(comparison, bool):
         raise TallyError(f"option comparison must be true or false, got {comparison!r}")
+    start = options.get("add1_start", "integral")
+    if start not in ADD1_STARTS:
+        raise TallyError(f"option add1_start must be one of {', '.join(ADD1_STARTS)}, got {start!r}")
     ids = list(ballots.projects.names)
     costs = ballots.costs
-    app, weights = ballots.support()
-    n = int(weights.sum())
     B = ballots.budget
+    n = ballots.n_ballots
+    scores = [int(s) for s in ballots.scores()]
+    opts: dict[str, Any] = {"tie_break": tie_break, "completion": completion, "comparison": comparison}
+    if completion in ("add1", "add1-utilitarian"):
+        opts["add1_start"] = start
+    opts["utility"] = "cost"
+    if tie_break == "seeded":
+        opts.update(seed=seed, contest_id=contest)
     ties: list = []
     rounds: list[dict[str, Any]] = []
-    scores = [int(s) for s in ballots.scores()]
     if n == 0:
-        return _budget_result(method, ballots, [], [], {"completion": completion}, ties, scores)
+        return _budget_result(method, ballots, [], [], opts, ties, scores)
+    sup = Supports.from_points(ballots.points, ballots.weights, costs)
+
+    def mes(e: Fraction, out_ties: list):
+        def pick(tied, round_no):
+            return _pick_tied(tied, ids, seed, contest, tie_break, round_no, out_ties, "equal price per unit")
+
+        return mes_run(sup, e, pick)
+
+    def spent(sel) -> Fraction:
+        return sum((costs[p] for p in sel), Fraction(0))
+
     per_voter = B / n
-    sel, steps = equal_shares_run(app, weights, costs, per_voter, ids, seed, contest, tie_break, ties)
-    rounds.append({"phase": "equal shares", "per_voter_budget": per_voter, "steps": steps})
-    supported = {p for p in range(len(ids)) if costs[p] > 0 and scores[p] > 0}
     if completion in ("add1", "add1-utilitarian"):
-        e = per_voter.numerator // per_voter.denominator
-        while not _exhaustive(set(sel), costs, B, supported):
-            e += 1
+        everything = spent(range(len(ids))) <= B
+        integral = start == "integral"
+        e = per_voter
+        if integral and not everything:
+            e = Fraction(per_voter.numerator // per_voter.denominator)
+        eligible = [p for p in range(len(ids)) if costs[p] > 0 and sup.support[p] > 0]
+        among = range(len(ids)) if integral else eligible
+        run = kept_e = None
+        while True:
             t2: list = []
-            nxt, nsteps = equal_shares_run(
-                app, weights, costs, Fraction(e), ids, seed, contest, tie_break, t2
-            )
-            if sum((costs[p] for p in nxt), Fraction(0)) > B:
+            nxt = mes(e, t2)
+            cost = spent(nxt.selected)
+            if run is not None and cost > B:
                 rounds.append(
-                    {"phase": "add1", "per_voter_budget": Fraction(e), "outcome": "over budget; stop"}
+                    {
+                        "phase": "add1",
+                        "per_voter_budget": e,
+                        "spent": cost,
+                        "outcome": "over budget; the previous run stands",
+                    }
                 )
                 break
-            sel, steps, ties = nxt, nsteps, t2
-            rounds.append({"phase": "add1", "per_voter_budget": Fraction(e), "steps": steps})
+            run, ties, kept_e = nxt, t2, e
+            chosen = set(run.selected)
+            funded = [ids[p] for p in run.selected]
+            rounds.append({"phase": "add1", "per_voter_budget": e, "funded": funded, "spent": cost})
+            if (integral and everything) or _exhaustive(chosen, costs, B, among) or chosen >= set(eligible):
+                break
+            e += 1
+        per_voter = kept_e
+    else:
+        run = mes(per_voter, ties)
+    steps = [
+        {"project": ids[p], "cost": costs[p], "price_per_unit": q / costs[p], "max_payment": q}
+        for p, q in zip(run.selected, run.payments(), strict=True)
+    ]
+    rounds.append({"phase": "equal shares", "per_voter_budget": per_voter, "steps": steps})
+    sel = list(run.selected)
     mes_sel = list(sel)
+    support = [int(s) for s in sup.support]
     if completion in ("utilitarian", "add1-utilitarian"):
-        sel = _fill_greedy(sel, ballots, scores, ids, seed, contest, tie_break, ties, rounds)
+        t2 = []
+        sel, fill = _fill_by_support(sel, costs, B, support, ids, seed, contest, tie_break, t2)
+        for t in t2:
+            t["phase"] = "utilitarian"
+        ties.extend(t2)
+        rounds.append({"phase": "utilitarian", "steps": fill})
     extra: dict[str, Any] = {}
     if comparison:
-        g = _greedy(
-            "greedy",
-            ballots,
-            {k: v for k, v in options.items() if k in ("seed", "contest_id", "tie_break")},
-            skip=True,
-            threshold=False,
-        )
-        gsel = [ids.index(x) for x in g.elected]
-        unit = _lcm_den(costs)
-        cvec = np.array([int(c * unit) for c in costs], dtype=object)
-        mvec = np.zeros(len(ids), dtype=object)
-        mvec[sel] = cvec[sel]
-        gvec = np.zeros(len(ids), dtype=object)
-        gvec[gsel] = cvec[gsel]
-        sat_m = app.astype(object) @ mvec
-        sat_g = app.astype(object) @ gvec
-        w = weights.astype(object)
-        prefer_m = int(sum(w[sat_m >= sat_g])) if len(w) else 0
-        prefer_g = int(sum(w[sat_g >= sat_m])) if len(w) else 0
+        t2 = []
+        gsel, _ = _fill_by_support([], costs, B, support, ids, seed, contest, tie_break, t2)
+        sat_m = sup.supporters_of(sel)
+        sat_g = sup.supporters_of(gsel)
+        prefer_m = int(sup.weights[sat_m > sat_g].sum())
+        prefer_g = int(sup.weights[sat_g > sat_m].sum())
         use_greedy = prefer_g > prefer_m
         extra["comparison"] = {
             "equal_shares": [ids[p] for p in sel],
-            "greedy": g.elected,
-            "voters_for_equal_shares": prefer_m,
-            "voters_for_greedy": prefer_g,
+            "greedy": [ids[p] for p in gsel],
+            "voters_preferring_equal_shares": prefer_m,
+            "voters_preferring_greedy": prefer_g,
             "chosen": "greedy" if use_greedy else "equal shares",
         }
         if use_greedy:
+            for t in t2:
+                t["phase"] = "comparison greedy"
+            ties.extend(t2)
             sel = gsel
     extra["equal_shares_selection"] = [ids[p] for p in mes_sel]
-    opts: dict[str, Any] = {
-        "tie_break": tie_break,
-        "completion": completion,
-        "comparison": comparison,
-        "utility": "cost",
-    }
-    if tie_break == "seeded":
-        opts.update(seed=seed, contest_id=contest)
     return _budget_result(method, ballots, [ids[p] for p in sel], rounds, opts, ties, scores, extra)
 
 
-def _lcm_den(values) -> int:
-    from math import lcm
-
-    out = 1
-    for v in values:
-        out = lcm(out, Fraction(v).denominator)
-    return out
-
-
-def _fill_greedy(sel, ballots, scores, ids, seed, contest, tie_break, ties, rounds):
-    costs = ballots.costs
-    left = ballots.budget - sum((costs[p] for p in sel), Fraction(0))
+def _fill_by_support(sel, costs, budget, support, ids, seed, contest, tie_break, ties):
+    """Add projects in decreasing supporter weight (ties: ``tie_break``), each one that fits."""
+    left = budget - sum((costs[p] for p in sel), Fraction(0))
     chosen = set(sel)
     out = list(sel)
-    t2: list = []
-    order = _score_order(scores, ids, seed, contest, tie_break, t2)
     steps = []
-    for p in order:
-        if p in chosen or scores[p] == 0 or costs[p] > left:
+    for p in _score_order(support, ids, seed, contest, tie_break, ties):
+        if p in chosen or costs[p] > left:
             continue
         left -= costs[p]
         out.append(p)
-        steps.append({"project": ids[p], "score": scores[p], "cost": costs[p], "budget_left": left})
-    for t in t2:
-        t["phase"] = "utilitarian"
-    ties.extend(t2)
-    rounds.append({"phase": "utilitarian", "steps": steps})
-    return out
+        steps.append({"project": ids[p], "supporters": support[p], "cost": costs[p], "budget_left": left})
+    return out, steps
 
 
-_MES_DOC = """Method of Equal Shares for cost utilities (Pabulib ``equalshares``). Each voter starts with
-    budget/n. A project costing c is affordable when its supporters hold at least c; its price is the
-    smallest rho such that the supporters, each paying min(their money, rho x c), cover c. The
-    affordable project with the lowest rho is funded (ties: ``tie_break``) and its supporters pay;
-    repeat until nothing is affordable. Exact fractions decide: a float estimate of every price only
-    skips projects whose estimate is more than 1e-9 (relative) above the cheapest or below affordability,
-    a margin far above float rounding error; the near-cheapest and borderline ones are priced exactly.
+_MES_DOC = """Method of Equal Shares for cost utilities (Pabulib ``equalshares`` family). A voter supports a
+    project they gave positive points; a supporter's utility for a funded project is its cost. Each voter
+    starts with money e (budget/n unless a completion says otherwise). A project costing c is affordable
+    when its supporters hold at least c; its price is the smallest max payment q such that the
+    supporters, each paying min(their money, q), cover c. The affordable project with the lowest price
+    per unit of cost q/c is funded (exact ties: ``tie_break``) and its supporters pay; repeat until nothing
+    is affordable. Projects of cost 0 or without supporters are never funded by this loop (pabutools funds
+    supported zero-cost projects up front; Pabulib files have none). Decisions are exact: see
+    ``tally.budget_mes``.
 
-    Option ``completion``: ``none``; ``add1`` (equalshares.net's rule: while the outcome is not
-    exhaustive, rerun with per-voter budget floor(budget/n)+1, +2, ... and keep each rerun whose cost
-    stays within the budget; stop at the first that does not, or when every supported project is in);
-    ``utilitarian`` (then fund remaining projects greedily by score, skipping those that do not fit);
-    ``add1-utilitarian`` (both, in that order). Option ``comparison`` (bool): compare the outcome with
-    plain ``greedy``; each voter backs the outcome giving them the larger total cost of supported
-    funded projects (both when equal); greedy is used only when strictly more voters back it."""
+    Option ``completion``:
+    ``none``; ``add1`` (rerun with e = e0, e0+1, e0+2, ... and stop at the first outcome that is
+    exhaustive, i.e. no further project fits in what is left of the budget, or when every supported
+    project is funded; if a rerun costs more than the budget, the previous outcome stands);
+    ``utilitarian`` (then fund the remaining projects in decreasing number of supporters, ties by
+    ``tie_break``, each one that still fits, unsupported ones included, as equalshares.net, pabutools'
+    rule combination and Pabulib's checker do); ``add1-utilitarian`` (both, in that order).
+    Option ``add1_start``: ``integral`` (default; equalshares.net's tool and recommendation: e0 =
+    floor(budget/n), exhaustive over all projects; when all projects together fit the budget, no reruns)
+    or ``exact`` (pabutools ``method_of_equal_shares(voter_budget_increment=1)``: e0 = budget/n,
+    exhaustive over supported projects of positive cost).
+    Option ``comparison`` (bool; equalshares.net's comparison step, mode "satisfaction", as Pabulib's
+    ``-comparison`` rules): the outcome is compared with the greedy outcome (utilitarian completion from
+    nothing); each voter's satisfaction is the number of funded projects they support; the greedy outcome
+    replaces it only when more voters (by weight) are strictly more satisfied with greedy than are
+    strictly more satisfied with Equal Shares."""
 
 
 @register("equalshares", "equal-shares-budget")
 def equal_shares_budget(ballots: BudgetBallots, seats: int = 1, **options: Any) -> Result:
     return _equal_shares("equalshares", ballots, options, "none", False)
+
+
+@register("equalshares-comparison")
+def equal_shares_comparison(ballots: BudgetBallots, seats: int = 1, **options: Any) -> Result:
+    return _equal_shares("equalshares-comparison", ballots, options, "none", True)
 
 
 @register("equalshares/add1")
@@ -515,6 +547,7 @@ def equal_shares_utilitarian(ballots: BudgetBallots, seats: int = 1, **options: 
 
 for _fn, _default in (
     (equal_shares_budget, "completion none"),
+    (equal_shares_comparison, "completion none, comparison true"),
     (equal_shares_add1, "completion add1"),
     (equal_shares_add1_comparison, "completion add1, comparison true"),
     (equal_shares_utilitarian, "completion utilitarian"),

@@ -41,6 +41,7 @@ RULE_METHODS = {
     "greedy-threshold": "greedy-threshold",
     "greedy-custom": "greedy-custom",
     "equalshares": "equalshares",
+    "equalshares-comparison": "equalshares-comparison",
     "equalshares/add1": "equalshares/add1",
     "equalshares/add1-comparison": "equalshares/add1-comparison",
     "equalshares/utilitarian": "equalshares/utilitarian",

@@ -111,3 +111,40 @@ def seq_phragmen(approvals, weights, seats, m):
                 if row[pick]:
                     load[i] = best[1]
     return elected
+
+
+def budget_equal_shares(support, weights, costs, e):
+    """Method of Equal Shares with cost utilities, one Fraction of money per voter; exact ties go to the
+    lowest project index. Returns (funded indices in order, their max payments, [(round, tied), ...])."""
+    n, m = len(support), len(costs)
+    money = [Fraction(e)] * n
+    remaining = [p for p in range(m) if costs[p] > 0 and any(support[v][p] and weights[v] for v in range(n))]
+    selected, pays, ties = [], [], []
+    while True:
+        prices = {}
+        for p in list(remaining):
+            fans = [v for v in range(n) if support[v][p] and weights[v]]
+            if sum(money[v] * weights[v] for v in fans) < costs[p]:
+                remaining.remove(p)
+                continue
+            fans.sort(key=lambda v: money[v])
+            need, people = Fraction(costs[p]), sum(weights[v] for v in fans)
+            for v in fans:
+                if need / people <= money[v]:
+                    break
+                need -= money[v] * weights[v]
+                people -= weights[v]
+            prices[p] = need / people
+        if not prices:
+            return selected, pays, ties
+        best = min(q / costs[p] for p, q in prices.items())
+        tied = sorted(p for p, q in prices.items() if q / costs[p] == best)
+        if len(tied) > 1:
+            ties.append((len(selected) + 1, tied))
+        p = tied[0]
+        for v in range(n):
+            if support[v][p]:
+                money[v] -= min(money[v], prices[p])
+        remaining.remove(p)
+        selected.append(p)
+        pays.append(prices[p])

@@ -25,7 +25,8 @@ budget = BudgetBallots.from_arrays((rng.random((50, 6)) < 0.4).astype(int), list
 runs = [(m, ranked, 2, {}) for m in ("condorcet", "schulze", "ranked-pairs", "copeland", "minimax")]
 runs += [(m, app, 3, {}) for m in ("approval", "sav", "seq-pav", "pav", "seq-phragmen", "equal-shares")]
 runs += [("quadratic", votes, 1, {"budget": 20, "allow_negative": True})]
-pb_rules = ("greedy", "greedy-no-skip", "equalshares/add1", "equalshares/utilitarian")
+pb_rules = ("greedy", "greedy-no-skip", "equalshares/add1", "equalshares/add1-comparison",
+            "equalshares/utilitarian")
 runs += [(m, budget, 1, {}) for m in pb_rules]
 json.dump({m: count(b, method=m, seats=s, **o).to_json() for m, b, s, o in runs}, sys.stdout)
 """
@@ -50,6 +51,6 @@ def _run(disable_jit: bool) -> dict:
 
 def test_results_are_identical_with_and_without_jit():
     jit, plain = _run(False), _run(True)
-    assert len(jit) == 16
+    assert len(jit) == 17
     for method, text in jit.items():
         assert plain[method] == text, method

@@ -1,0 +1,241 @@
+"""Private numba kernels for the budget Method of Equal Shares (see ``tally.budget_mes``).
+
+Voters who supported the same funded projects so far hold the same money, so money is kept per **class**
+of voters: ``klass[v]`` is voter ``v``'s class slot (-1: certainly no money left; such voters can pay
+nothing and change no price), ``money_of[s]`` its money, ``gid_of[s]`` the class id the exact record
+uses, ``size[s]`` its weight (0: a free slot). Prices are computed from each project's supporters
+(project -> voters CSR) grouped by class. Everything here is float and only an estimate: ``tally.budget_mes``
+trusts an estimate only when it is far from every decision boundary and otherwise decides on exact
+fractions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+UNTOUCHED = 0
+AFFORDABLE = 1
+UNAFFORDABLE = 2
+BORDERLINE = 3
+
+
+@njit(cache=True)
+def csr(points):
+    """Voter -> supported projects (``vptr``, ``vproj``) and project -> supporters (``pptr``, ``pvot``)."""
+    n, m = points.shape
+    vptr = np.zeros(n + 1, dtype=np.int64)
+    pptr = np.zeros(m + 1, dtype=np.int64)
+    for v in range(n):
+        k = 0
+        for p in range(m):
+            if points[v, p] > 0:
+                k += 1
+                pptr[p + 1] += 1
+        vptr[v + 1] = vptr[v] + k
+    for p in range(m):
+        pptr[p + 1] += pptr[p]
+    vproj = np.empty(vptr[n], dtype=np.int64)
+    pvot = np.empty(vptr[n], dtype=np.int64)
+    fill = pptr[:m].copy()
+    for v in range(n):
+        t = vptr[v]
+        for p in range(m):
+            if points[v, p] > 0:
+                vproj[t] = p
+                t += 1
+                pvot[fill[p]] = v
+                fill[p] += 1
+    return vptr, vproj, pptr, pvot
+
+
+@njit(cache=True)
+def _gather(p, pptr, pvot, weights, klass, acc, slots):
+    """Classes of ``p``'s supporters who still hold money, into ``slots``; their weights in ``acc``
+    (the caller resets ``acc``). Returns how many."""
+    k = 0
+    for i in range(pptr[p], pptr[p + 1]):
+        v = pvot[i]
+        s = klass[v]
+        if s < 0:
+            continue
+        if acc[s] == 0:
+            slots[k] = s
+            k += 1
+        acc[s] += weights[v]
+    return k
+
+
+@njit(cache=True)
+def _max_payment(mine, acc, money_of, cost, people):
+    """Float max payment q with sum over classes of weight x min(money, q) = cost, and the weight of
+    those paying q in full (inf, 0 when not found). Raises q to (cost - money of those holding less) /
+    (the others) until no one else falls below it; sorts the classes when that takes many steps."""
+    q = cost / people
+    poor = -1
+    for _ in range(16):
+        need = cost
+        rich = 0
+        npoor = 0
+        for s in mine:
+            if money_of[s] < q:
+                need -= acc[s] * money_of[s]
+                npoor += 1
+            else:
+                rich += acc[s]
+        if npoor == poor:
+            return q, rich
+        if rich == 0:
+            return np.inf, 0
+        poor = npoor
+        q = need / rich
+    order = mine[np.argsort(money_of[mine], kind="mergesort")]
+    need = cost
+    rich = people
+    for s in order:
+        x = need / rich
+        if x <= money_of[s]:
+            return x, rich
+        need -= acc[s] * money_of[s]
+        rich -= acc[s]
+    return np.inf, 0
+
+
+@njit(cache=True)
+def examine(pptr, pvot, weights, klass, money_of, acc, bound, active, costs, tol):
+    """Estimate this round's prices, cheapest first.
+
+    Projects are visited in increasing ``bound`` (a lower bound on their price per unit of cost: prices
+    only rise as money is spent) and the visit stops once that bound is above the cheapest price found
+    (with margins). For each visited project: ``status`` (AFFORDABLE, UNAFFORDABLE, or BORDERLINE when
+    the supporters' money is within ``tol`` of the cost), ``rho`` (price per unit of cost; for
+    BORDERLINE the price if every supporter paid all they hold) and ``margin``, the relative error the
+    estimate must be allowed: ``tol`` x supporters / supporters who can pay in full."""
+    m = costs.size
+    projects = np.flatnonzero(active)
+    projects = projects[np.argsort(bound[projects], kind="mergesort")]
+    status = np.zeros(m, dtype=np.int8)
+    rho = np.full(m, np.inf)
+    margin = np.zeros(m)
+    slots = np.empty(np.max(pptr[1:] - pptr[:-1]) if m else 0, dtype=np.int64)
+    best = np.inf
+    best_margin = 0.0
+    for p in projects:
+        if bound[p] > best * (1.0 + best_margin):
+            break
+        k = _gather(p, pptr, pvot, weights, klass, acc, slots)
+        mine = slots[:k]
+        money = 0.0
+        people = 0
+        richest = 0.0
+        for s in mine:
+            money += acc[s] * money_of[s]
+            people += acc[s]
+            richest = max(richest, money_of[s])
+        cost = costs[p]
+        if money < cost * (1.0 - tol):
+            status[p] = UNAFFORDABLE
+            for s in mine:
+                acc[s] = 0
+            continue
+        q, rich = _max_payment(mine, acc, money_of, cost, people)
+        for s in mine:
+            acc[s] = 0
+        if money < cost * (1.0 + tol) or q == np.inf:
+            status[p] = BORDERLINE
+            rho[p] = richest / cost
+            margin[p] = tol * people
+            continue
+        status[p] = AFFORDABLE
+        rho[p] = q / cost
+        margin[p] = tol * max(1.0, people / rich)
+        if rho[p] < best:
+            best = rho[p]
+            best_margin = margin[p]
+    return status, rho, margin
+
+
+@njit(cache=True)
+def supporters_per_class(p, pptr, pvot, weights, klass, gid_of, acc):
+    """(class ids, weights) of the classes of ``p``'s supporters who still hold money."""
+    slots = np.empty(pptr[p + 1] - pptr[p], dtype=np.int64)
+    k = _gather(p, pptr, pvot, weights, klass, acc, slots)
+    gids = np.empty(k, dtype=np.int64)
+    w = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        s = slots[t]
+        gids[t] = gid_of[s]
+        w[t] = acc[s]
+        acc[s] = 0
+    return gids, w
+
+
+@njit(cache=True)
+def fund(p, q, broke_below, pptr, pvot, weights, klass, size, money_of, gid_of, free, counters, acc):
+    """Fund project ``p`` at max payment ``q``: each class of its supporters splits off a class for them,
+    whose money drops by ``q``; those in classes holding less than ``broke_below`` are certainly broke and
+    leave every class. ``free`` is a stack of free class slots (``counters[0]`` entries) and
+    ``counters[1]`` the next unused class id. Returns the round's record: the supporting classes (ids,
+    weights) before payment and the id of the class each became (-1: broke)."""
+    slots = np.empty(pptr[p + 1] - pptr[p], dtype=np.int64)
+    k = _gather(p, pptr, pvot, weights, klass, acc, slots)
+    old_gid = np.empty(k, dtype=np.int64)
+    old_w = np.empty(k, dtype=np.int64)
+    new_gid = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        s = slots[t]
+        old_gid[t] = gid_of[s]
+        old_w[t] = acc[s]
+        if money_of[s] < broke_below:
+            acc[s] = -1
+            new_gid[t] = -1
+        else:
+            counters[0] -= 1
+            slot = free[counters[0]]
+            money_of[slot] = max(money_of[s] - q, 0.0)
+            gid_of[slot] = counters[1]
+            new_gid[t] = counters[1]
+            counters[1] += 1
+            acc[s] = slot + 1  # acc now maps old slot -> new slot + 1
+    for i in range(pptr[p], pptr[p + 1]):
+        v = pvot[i]
+        s = klass[v]
+        if s < 0:
+            continue
+        dest = acc[s] - 1 if acc[s] > 0 else -1
+        w = weights[v]
+        size[s] -= w
+        if dest >= 0:
+            size[dest] += w
+        klass[v] = dest
+    for t in range(k):
+        s = slots[t]
+        acc[s] = 0
+        if size[s] == 0:
+            free[counters[0]] = s
+            counters[0] += 1
+    return old_gid, old_w, new_gid
+
+
+@njit(cache=True)
+def support_counts(vptr, vproj, weights, m):
+    """Weight of each project's supporters."""
+    out = np.zeros(m, dtype=np.int64)
+    for v in range(vptr.size - 1):
+        for j in range(vptr[v], vptr[v + 1]):
+            out[vproj[j]] += weights[v]
+    return out
+
+
+@njit(cache=True)
+def funded_support(vptr, vproj, funded):
+    """Per voter, how many funded projects they support."""
+    n = vptr.size - 1
+    out = np.zeros(n, dtype=np.int64)
+    for v in range(n):
+        k = 0
+        for j in range(vptr[v], vptr[v + 1]):
+            if funded[vproj[j]]:
+                k += 1
+        out[v] = k
+    return out

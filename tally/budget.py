@@ -9,7 +9,7 @@ ordinal ballots). A voter **supports** a project they gave a positive number of 
 selected them. Ties (equal scores, equal Equal-Shares prices) are settled by option ``tie_break``:
 ``"seeded"`` (default; ``tally.seeded_ties`` order with options ``seed`` and ``contest_id``) or
 ``"project-id"`` (project ids in ascending text order, as pabutools' lexicographic rule), and recorded.
-Projects nobody supports are never funded.
+Greedy rules and Equal Shares never fund projects nobody supports; the utilitarian completion may.
 """
 
 from __future__ import annotations

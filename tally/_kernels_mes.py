@@ -102,7 +102,7 @@ def _max_payment(mine, acc, money_of, cost, people):
 
 
 @njit(cache=True)
-def examine(pptr, pvot, weights, klass, money_of, acc, bound, active, costs, tol):
+def examine(pptr, pvot, weights, klass, money_of, acc, bound, active, costs, support, first, tol):
     """Estimate this round's prices, cheapest first.
 
     Projects are visited in increasing ``bound`` (a lower bound on their price per unit of cost: prices
@@ -110,7 +110,8 @@ def examine(pptr, pvot, weights, klass, money_of, acc, bound, active, costs, tol
     (with margins). For each visited project: ``status`` (AFFORDABLE, UNAFFORDABLE, or BORDERLINE when
     the supporters' money is within ``tol`` of the cost), ``rho`` (price per unit of cost; for
     BORDERLINE the price if every supporter paid all they hold) and ``margin``, the relative error the
-    estimate must be allowed: ``tol`` x supporters / supporters who can pay in full."""
+    estimate must be allowed: ``tol`` x supporters / supporters who can pay in full. In the ``first``
+    round everyone holds ``money_of[0]``, so supporters are counted from ``support``."""
     m = costs.size
     projects = np.flatnonzero(active)
     projects = projects[np.argsort(bound[projects], kind="mergesort")]
@@ -123,7 +124,12 @@ def examine(pptr, pvot, weights, klass, money_of, acc, bound, active, costs, tol
     for p in projects:
         if bound[p] > best * (1.0 + best_margin):
             break
-        k = _gather(p, pptr, pvot, weights, klass, acc, slots)
+        if first:
+            slots[0] = 0
+            acc[0] = support[p]
+            k = 1
+        else:
+            k = _gather(p, pptr, pvot, weights, klass, acc, slots)
         mine = slots[:k]
         money = 0.0
         people = 0
@@ -171,33 +177,33 @@ def supporters_per_class(p, pptr, pvot, weights, klass, gid_of, acc):
 
 
 @njit(cache=True)
-def fund(p, q, broke_below, pptr, pvot, weights, klass, size, money_of, gid_of, free, counters, acc):
+def fund(p, q, broke_below, pptr, pvot, weights, klass, size, money_of, gid_of, free, counters, acc, log):
     """Fund project ``p`` at max payment ``q``: each class of its supporters splits off a class for them,
     whose money drops by ``q``; those in classes holding less than ``broke_below`` are certainly broke and
-    leave every class. ``free`` is a stack of free class slots (``counters[0]`` entries) and
-    ``counters[1]`` the next unused class id. Returns the round's record: the supporting classes (ids,
-    weights) before payment and the id of the class each became (-1: broke)."""
-    slots = np.empty(pptr[p + 1] - pptr[p], dtype=np.int64)
-    k = _gather(p, pptr, pvot, weights, klass, acc, slots)
-    old_gid = np.empty(k, dtype=np.int64)
-    old_w = np.empty(k, dtype=np.int64)
-    new_gid = np.empty(k, dtype=np.int64)
+    leave every class. ``free`` is a stack of free class slots (``counters[0]`` entries), ``counters[1]``
+    the next unused class id. The round's record is appended to ``log`` (``counters[2]`` columns used):
+    per supporting class, its id, its supporters' weight and the id of the class they became (-1: broke);
+    row 3 is scratch."""
+    start = pptr[p]
+    k = _gather(p, pptr, pvot, weights, klass, acc, log[3, counters[2] :])
+    slots = log[3, counters[2] : counters[2] + k]
     for t in range(k):
         s = slots[t]
-        old_gid[t] = gid_of[s]
-        old_w[t] = acc[s]
+        row = counters[2] + t
+        log[0, row] = gid_of[s]
+        log[1, row] = acc[s]
         if money_of[s] < broke_below:
             acc[s] = -1
-            new_gid[t] = -1
+            log[2, row] = -1
         else:
             counters[0] -= 1
             slot = free[counters[0]]
             money_of[slot] = max(money_of[s] - q, 0.0)
             gid_of[slot] = counters[1]
-            new_gid[t] = counters[1]
+            log[2, row] = counters[1]
             counters[1] += 1
             acc[s] = slot + 1  # acc now maps old slot -> new slot + 1
-    for i in range(pptr[p], pptr[p + 1]):
+    for i in range(start, pptr[p + 1]):
         v = pvot[i]
         s = klass[v]
         if s < 0:
@@ -214,7 +220,82 @@ def fund(p, q, broke_below, pptr, pvot, weights, klass, size, money_of, gid_of, 
         if size[s] == 0:
             free[counters[0]] = s
             counters[0] += 1
-    return old_gid, old_w, new_gid
+    counters[2] += k
+
+
+@njit(cache=True)
+def advance(
+    pptr,
+    pvot,
+    weights,
+    klass,
+    size,
+    money_of,
+    gid_of,
+    free,
+    counters,
+    acc,
+    bound,
+    active,
+    costs,
+    support,
+    tol,
+    selected,
+    log,
+    log_ptr,
+):
+    """Run rounds while float estimates decide them (see ``tally.budget_mes``): fund the cheapest project,
+    record it in ``selected`` / ``log`` (round r's record is ``log[:, log_ptr[r]:log_ptr[r+1]]``,
+    ``counters[3]`` rounds so far). Stops and returns the projects an exact decision must choose among
+    (none: the run is over); unaffordable projects leave ``active`` on the way."""
+    while True:
+        first = counters[3] == 0
+        status, rho, margin = examine(
+            pptr, pvot, weights, klass, money_of, acc, bound, active, costs, support, first, tol
+        )
+        lead = -1
+        nseen = 0
+        for p in range(costs.size):
+            if status[p] == UNAFFORDABLE:
+                active[p] = False
+            elif status[p] == AFFORDABLE:
+                nseen += 1
+                bound[p] = rho[p] * (1.0 - margin[p])
+                if lead < 0 or rho[p] < rho[lead]:
+                    lead = p
+            elif status[p] == BORDERLINE:
+                nseen += 1
+                bound[p] = 0.0
+        near = np.empty(nseen, dtype=np.int64)
+        k = 0
+        top = rho[lead] * (1.0 + margin[lead]) if lead >= 0 else np.inf
+        for p in range(costs.size):
+            if (status[p] == AFFORDABLE or status[p] == BORDERLINE) and rho[p] * (1.0 - margin[p]) <= top:
+                near[k] = p
+                k += 1
+        if k != 1 or near[0] != lead:
+            return near[:k]
+        q = rho[lead] * costs[lead]
+        fund(
+            lead,
+            q,
+            q * (1.0 - 4.0 * margin[lead]),
+            pptr,
+            pvot,
+            weights,
+            klass,
+            size,
+            money_of,
+            gid_of,
+            free,
+            counters,
+            acc,
+            log,
+        )
+        active[lead] = False
+        selected[counters[3]] = lead
+        counters[3] += 1
+        log_ptr[counters[3]] = counters[2]
 
 
 @njit(cache=True)

@@ -85,35 +85,32 @@ def exact_price(cost: Fraction, pairs: list[tuple[Fraction, int]]) -> Fraction |
 
 
 class _Record:
-    """Exact money of every class, rebuilt lazily from the rounds: class 0 holds ``e``; each round lists
-    the classes supporting the funded project, the class each became, and (once known) the exact max
-    payment."""
+    """Exact money of every class, rebuilt lazily from the run's log: class 0 holds ``e``; round r's log
+    lists the classes supporting the funded project, their supporters' weight and the class those became;
+    a round decided exactly also keeps its exact max payment."""
 
-    def __init__(self, e: Fraction, costs):
+    def __init__(self, e: Fraction, costs, selected, log, log_ptr, counters):
         self.money: dict[int, Fraction] = {0: e}
         self.costs = costs
-        self.rounds: list = []
-        self.pays: list[Fraction | None] = []
-        self.done = 0
-
-    def add(self, p, old_gid, old_w, new_gid, pay):
-        self.rounds.append((p, old_gid, old_w, new_gid))
-        self.pays.append(pay)
+        self.selected, self.log, self.log_ptr, self.counters = selected, log, log_ptr, counters
+        self.pays: list[Fraction] = []
+        self.known: dict[int, Fraction] = {}
 
     def settle(self) -> None:
-        for r in range(self.done, len(self.rounds)):
-            p, old_gid, old_w, new_gid = self.rounds[r]
-            pay = self.pays[r]
+        for r in range(len(self.pays), int(self.counters[3])):
+            p = int(self.selected[r])
+            old_gid, old_w, new_gid = self.log[:3, self.log_ptr[r] : self.log_ptr[r + 1]].tolist()
+            pay = self.known.get(r)
             if pay is None:
-                pairs = [(self.money[int(g)], int(w)) for g, w in zip(old_gid, old_w, strict=True)]
-                pay = exact_price(self.costs[p], pairs)
+                pay = exact_price(
+                    self.costs[p], [(self.money[g], w) for g, w in zip(old_gid, old_w, strict=True)]
+                )
                 if pay is None:
                     raise AssertionError("a trusted float decision funded an unaffordable project")
-                self.pays[r] = pay
+            self.pays.append(pay)
             for g, h in zip(old_gid, new_gid, strict=True):
                 if h >= 0:
-                    self.money[int(h)] = max(self.money[int(g)] - pay, Fraction(0))
-        self.done = len(self.rounds)
+                    self.money[h] = max(self.money[g] - pay, Fraction(0))
 
 
 @dataclass
@@ -126,7 +123,7 @@ class Run:
 
     def payments(self) -> list[Fraction]:
         self.record.settle()
-        return list(self.record.pays)  # type: ignore[arg-type]
+        return list(self.record.pays)
 
 
 def run(sup: Supports, e: Fraction, pick: Callable[[list[int], int], int]) -> Run:
@@ -141,53 +138,41 @@ def run(sup: Supports, e: Fraction, pick: Callable[[list[int], int], int]) -> Ru
     money_of = np.zeros(n + 1)
     money_of[0] = float(e)
     gid_of = np.zeros(n + 1, dtype=np.int64)
-    free = np.arange(n, 0, -1, dtype=np.int64)
-    free = np.concatenate([free, np.zeros(1, dtype=np.int64)])
-    counters = np.array([n, 1], dtype=np.int64)  # free slots on the stack, next class id
+    free = np.concatenate([np.arange(n, 0, -1, dtype=np.int64), np.zeros(1, dtype=np.int64)])
+    counters = np.array([n, 1, 0, 0], dtype=np.int64)  # free slots, next class id, log columns, rounds
     acc = np.zeros(n + 1, dtype=np.int64)
     active = (sup.support > 0) & (sup.costs_f > 0)
     bound = np.zeros(m)
-    record = _Record(Fraction(e), sup.costs)
-    selected: list[int] = []
-    cls = (sup.pptr, sup.pvot, sup.weights, klass)
-    while active.any():
-        status, rho, margin = K.examine(*cls, money_of, acc, bound, active, sup.costs_f, TOL)
-        active[status == K.UNAFFORDABLE] = False
-        seen = np.flatnonzero((status == K.AFFORDABLE) | (status == K.BORDERLINE))
-        if seen.size == 0:
+    selected = np.zeros(m, dtype=np.int64)
+    log = np.zeros((4, max(sup.pvot.size, 1)), dtype=np.int64)
+    log_ptr = np.zeros(m + 1, dtype=np.int64)
+    record = _Record(Fraction(e), sup.costs, selected, log, log_ptr, counters)
+    state = (sup.pptr, sup.pvot, sup.weights, klass, size, money_of, gid_of, free, counters, acc)
+    while True:
+        near = K.advance(*state, bound, active, sup.costs_f, sup.support, TOL, selected, log, log_ptr)
+        if near.size == 0:
             break
-        bound[seen] = np.where(status[seen] == K.AFFORDABLE, rho[seen] * (1 - margin[seen]), 0.0)
-        sure = seen[status[seen] == K.AFFORDABLE]
-        if sure.size:
-            lead = int(sure[np.argmin(rho[sure])])
-            top = rho[lead] * (1 + margin[lead])
-            near = [int(p) for p in seen if rho[p] * (1 - margin[p]) <= top]
-        else:
-            lead, near = -1, [int(p) for p in seen]
-        if near == [lead]:
-            chosen, pay, pay_f, slack = lead, None, rho[lead] * sup.costs_f[lead], margin[lead]
-        else:
-            record.settle()
-            prices: dict[int, Fraction] = {}
-            for p in near:
-                gids, w = K.supporters_per_class(p, *cls, gid_of, acc)
-                pairs = [(record.money[int(g)], int(x)) for g, x in zip(gids, w, strict=True)]
-                q = exact_price(sup.costs[p], pairs)
-                if q is None:
-                    active[p] = False
-                else:
-                    prices[p] = q
-            if not prices:
-                continue
-            best = min(q / sup.costs[p] for p, q in prices.items())
-            tied = sorted(p for p, q in prices.items() if q / sup.costs[p] == best)
-            chosen = pick(tied, len(selected) + 1)
-            pay = prices[chosen]
-            pay_f, slack = float(pay), TOL
-        old_gid, old_w, new_gid = K.fund(
-            chosen, pay_f, pay_f * (1 - 4 * slack), *cls, size, money_of, gid_of, free, counters, acc
-        )
-        record.add(chosen, old_gid, old_w, new_gid, pay)
+        record.settle()
+        prices: dict[int, Fraction] = {}
+        for p in near.tolist():
+            gids, w = K.supporters_per_class(p, sup.pptr, sup.pvot, sup.weights, klass, gid_of, acc)
+            pairs = [(record.money[g], x) for g, x in zip(gids.tolist(), w.tolist(), strict=True)]
+            q = exact_price(sup.costs[p], pairs)
+            if q is None:
+                active[p] = False
+            else:
+                prices[p] = q
+        if not prices:
+            continue
+        best = min(q / sup.costs[p] for p, q in prices.items())
+        tied = sorted(p for p, q in prices.items() if q / sup.costs[p] == best)
+        r = int(counters[3])
+        chosen = pick(tied, r + 1)
+        pay = prices[chosen]
+        K.fund(chosen, float(pay), float(pay) * (1 - 4 * TOL), *state, log)
         active[chosen] = False
-        selected.append(chosen)
-    return Run(selected, record)
+        selected[r] = chosen
+        counters[3] += 1
+        log_ptr[r + 1] = counters[2]
+        record.known[r] = pay
+    return Run(selected[: counters[3]].tolist(), record)

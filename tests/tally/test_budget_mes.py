@@ -51,7 +51,7 @@ def test_rounds_decided_in_floats_match_the_reference(seed):
     e = Fraction(int(rng.integers(20, 60)), 3)
     ref_sel, ref_pays, ref_ties = naive.budget_equal_shares(support.tolist(), weights.tolist(), costs, e)
     out, ties = _ours(support, weights, costs, e)
-    assert None in out.record.pays  # some rounds were trusted to floats, their payments rebuilt below
+    assert len(out.record.known) < len(out.selected)  # some rounds decided in floats, payments rebuilt below
     assert out.selected == ref_sel
     assert out.payments() == ref_pays
     assert ties == ref_ties == []

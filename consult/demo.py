@@ -152,24 +152,20 @@ VOTE_TITLE = "Docks budget and priorities: the vote"
 CERTIFIED_TITLE = "Name the new riverside bridge (certified)"
 
 
-def _contest(ctx: DemoContext, consultation: Consultation, kind: str, title: str, methods: list[str], **kw):
+def _contest(ctx: DemoContext, consultation: Consultation, kind: str, title: str, method: str, **kw):
     from .voting import services as voting
 
-    offered = [m for m in methods if m in voting.methods_for(kind)]
-    if not offered:
-        ctx.notes.append(f"Demo: no {kind} contest (this tally version registers no {kind} method yet).")
-        return None
     choices = kw.pop("choices")
     data = voting.ContestInput(
-        title=title, ballot_type=kind, method=offered[0], seed=secrets.token_hex(8), choices=choices, **kw
+        title=title, ballot_type=kind, method=method, seed=secrets.token_hex(8), choices=choices, **kw
     )
     return voting.create_contest(consultation, ctx.users["organiser"], data)
 
 
-def _cast_all(ctx: DemoContext, contest, ballots: dict[str, object]) -> None:
+def _cast_all(ctx: DemoContext, contest, voters: list[str], ballots: list[object]) -> None:
     from .voting import services as voting
 
-    for key, choices in ballots.items():
+    for key, choices in zip(voters, ballots, strict=True):
         voting.cast(contest, ctx.users[key], choices)
 
 
@@ -195,13 +191,13 @@ def voting_demo(ctx: DemoContext) -> None:
             ("Makerspace", None, None),
             ("Pool", None, None),
         ]
-        ranked = _contest(ctx, vote, "ranked", "Which use for the old docks?", ["irv"], choices=uses)
+        ranked = _contest(ctx, vote, "ranked", "Which use for the old docks?", "irv", choices=uses)
         approval = _contest(
             ctx,
             vote,
             "approval",
             "Which summer events should run?",
-            ["approval", "sav"],
+            "approval",
             rules={"min": 1, "max": 2},
             choices=[("Night market", None, None), ("Regatta", None, None), ("Open-air cinema", None, None)],
         )
@@ -210,7 +206,7 @@ def voting_demo(ctx: DemoContext) -> None:
             vote,
             "budget",
             "Fund projects with 100 000",
-            ["greedy", "equalshares"],
+            "equalshares",
             rules={"budget": 100000},
             choices=[
                 ("Boardwalk", 60000, None),
@@ -224,33 +220,17 @@ def voting_demo(ctx: DemoContext) -> None:
             vote,
             "quadratic",
             "How much do these priorities matter?",
-            ["quadratic", "quadratic-voting", "qv"],
+            "quadratic",
             rules={"credits": 16, "allow_negative": True},
             choices=[("Flood defence", None, None), ("Green space", None, None), ("Parking", None, None)],
         )
         consultation_services.transition(vote, u["organiser"], Phase.VOTING)
         voters = ["amara", "bjorn", "chen", "dara", "eli"]
-        if ranked:
-            _cast_all(
-                ctx,
-                ranked,
-                dict(zip(voters, [["o1", "o3"], ["o2"], ["o3", "o1"], ["o4", "o1"], ["o1"]], strict=True)),
-            )
-        if approval:
-            _cast_all(
-                ctx,
-                approval,
-                dict(zip(voters, [["o1"], ["o1", "o2"], ["o3"], ["o2", "o3"], ["o1", "o3"]], strict=True)),
-            )
-        if budget:
-            _cast_all(
-                ctx,
-                budget,
-                dict(zip(voters, [["o1", "o2"], ["o4"], ["o2", "o3"], ["o1", "o3"], ["o2"]], strict=True)),
-            )
-        if quadratic:
-            qv = [{"o1": 3, "o3": -2}, {"o2": 4}, {"o1": 2, "o2": 2}, {"o3": 3}, {"o1": 1, "o2": 1, "o3": -1}]
-            _cast_all(ctx, quadratic, dict(zip(voters, qv, strict=True)))
+        _cast_all(ctx, ranked, voters, [["o1", "o3"], ["o2"], ["o3", "o1"], ["o4", "o1"], ["o1"]])
+        _cast_all(ctx, approval, voters, [["o1"], ["o1", "o2"], ["o3"], ["o2", "o3"], ["o1", "o3"]])
+        _cast_all(ctx, budget, voters, [["o1", "o2"], ["o4"], ["o2", "o3"], ["o1", "o3"], ["o2"]])
+        qv = [{"o1": 3, "o3": -2}, {"o2": 4}, {"o1": 2, "o2": 2}, {"o3": 3}, {"o1": 1, "o2": 1, "o3": -1}]
+        _cast_all(ctx, quadratic, voters, qv)
     ctx.notes.append(f"Voting open (the citizen login has not voted yet): /consultations/{vote.id}")
 
     done = db.session.scalar(select(Consultation).where(Consultation.title == CERTIFIED_TITLE))
@@ -264,11 +244,11 @@ def voting_demo(ctx: DemoContext) -> None:
         )
         consultation_services.transition(done, u["organiser"], Phase.DELIBERATION)
         names = [("Heron Bridge", None, None), ("Dockers' Crossing", None, None), ("Tideway", None, None)]
-        bridge = _contest(ctx, done, "ranked", "Name the bridge", ["irv"], choices=names)
+        bridge = _contest(ctx, done, "ranked", "Name the bridge", "irv", choices=names)
         consultation_services.transition(done, u["organiser"], Phase.VOTING)
         ranks = [["o1", "o2"], ["o2", "o1"], ["o3", "o2"], ["o1"], ["o2"], ["o3", "o1"], ["o1", "o3"]]
         voters = ["amara", "bjorn", "chen", "dara", "eli", "citizen", "moderator"]
-        _cast_all(ctx, bridge, dict(zip(voters, ranks, strict=True)))
+        _cast_all(ctx, bridge, voters, ranks)
         consultation_services.transition(done, u["organiser"], Phase.CLOSED)
         results.certify_consultation(done, u["officer"])
     ctx.notes.append(f"Certified result: /consultations/{done.id}")

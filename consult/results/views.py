@@ -16,22 +16,9 @@ from ..errors import ServiceError
 from ..voting import services as voting
 from ..voting.views import contest_or_404
 from . import charts, services
+from .explain import how_counted
 
 bp = Blueprint("results", __name__)
-
-HOW = {
-    "irv": "Instant-runoff: every ballot counts for its highest-ranked continuing candidate. While nobody "
-    "has more than half of the active ballots, the candidate with the fewest votes is eliminated and their "
-    "ballots move to the next continuing choice.",
-    "stv": "Single transferable vote: a candidate reaching the quota is elected and the surplus moves on "
-    "at a fractional value; otherwise the lowest candidate is eliminated and their ballots move on.",
-    "approval": "Approval voting: each option's score is the number of ballots approving it; the highest "
-    "scores win.",
-    "sav": "Satisfaction approval: a ballot approving k options gives each of them 1/k; the highest "
-    "totals win.",
-    "greedy": "Greedy budget: projects are taken in order of supporters, each funded if it still fits the "
-    "remaining budget.",
-}
 
 
 @bp.post("/consultations/<int:cid>/certify")
@@ -81,7 +68,7 @@ def results(contest_id: int):
         chart=chart,
         cols=cols,
         rows=rows,
-        how=HOW.get(contest.method.split("/")[0]),
+        how=how_counted(contest.method),
         label=label,
     )
 

@@ -1,4 +1,5 @@
-"""``flask demo``: migrations applied, content created once, logins printed with fresh passwords."""
+"""``flask demo``: migrations applied, content created once, logins printed with fresh passwords; one
+contest of each ballot type with ballots, and one certified result whose audit package verifies."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import re
 from sqlalchemy import func, select
 
 from consult.auth import services as auth_services
-from consult.auth.models import Role
+from consult.auth.models import Role, User
+from consult.consultations.models import Phase
 from consult.deliberation.models import Comment, Proposal
 from consult.extensions import db
+from consult.results import services as results
+from consult.voting import services as voting
+from consult.voting.models import Ballot, Contest
+from tally.audit import verify_package
 
 
 def test_demo_prepares_a_lively_consultation_and_prints_logins(app):
@@ -46,3 +52,50 @@ def test_demo_prepares_a_lively_consultation_and_prints_logins(app):
     path = re.search(r"Demo consultation: (/consultations/\d+)", second.output).group(1)
     page = app.test_client().get(path).get_data(as_text=True)
     assert "old docks" in page and "Hidden by a moderator." in page and "most endorsed" in page
+
+
+def test_the_demo_has_one_contest_of_each_ballot_type_with_ballots_and_a_certified_result(
+    app_factory, tmp_path
+):
+    app = app_factory(SIGNING_KEY=str(tmp_path / "demo-key.pem"))
+    output = app.test_cli_runner().invoke(args=["demo"]).output
+    assert "Certified result: /consultations/" in output
+    with app.app_context():
+        contests = list(db.session.scalars(select(Contest)))
+        open_ones = [c for c in contests if voting.consultation_of(c).current_phase() is Phase.VOTING]
+        assert sorted(c.ballot_type for c in open_ones) == ["approval", "budget", "quadratic", "ranked"]
+        assert all(voting.ballot_count(c) >= 5 for c in contests)
+        by_type = {c.ballot_type: c for c in open_ones}
+        assert by_type["ranked"].method in ("irv", "stv")
+        assert all(choice.cost for choice in by_type["budget"].choices), "every project has a cost"
+        assert by_type["budget"].rules["budget"] > 0
+        assert by_type["quadratic"].rules["credits"] > 0
+        assert by_type["approval"].rules["max"] >= by_type["approval"].rules["min"] >= 1
+        quadratic_votes = [voting.content_of(b) for b in voting.ballots_by_id(by_type["quadratic"])]
+        assert any(v < 0 for ballot in quadratic_votes for v in ballot.values()), "a vote against"
+        certified = [c for c in contests if voting.consultation_of(c).current_phase() is Phase.CERTIFIED]
+        assert len(certified) == 1
+        cert = results.certification_of(certified[0])
+        report = verify_package(cert.package, public_key=results.public_key())
+        assert report.ok and report.manifest["ballots"]["count"] == voting.ballot_count(certified[0])
+        ids = {c.ballot_type: c.id for c in open_ones}
+        citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.consult.example"))
+        assert not any(voting.has_voted(c, citizen) for c in open_ones), "the demo citizen can still vote"
+    logins = dict(re.findall(r"(\S+@demo\.consult\.example)\s+(\S+)", output))
+    client = app.test_client()
+    client.post(
+        "/auth/login",
+        data={"email": "citizen@demo.consult.example", "password": logins["citizen@demo.consult.example"]},
+    )
+    for kind, contest_id in ids.items():
+        page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
+        assert "Cast my ballot" in page, kind
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contest)) == len(contests)
+        assert db.session.scalar(select(func.count()).select_from(Ballot)) == sum(
+            voting.ballot_count(c) for c in contests
+        )
+    path = re.search(r"Certified result: (/consultations/\d+)", output).group(1)
+    assert b"results" in client.get(path).data

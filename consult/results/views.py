@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
 
-from tally.audit import check_receipt, compute_receipt
+from tally import canonical
+from tally.audit import compute_receipt
+from tally.audit.receipts import normalise_receipt
 from tally.errors import TallyError
 
 from ..access import login_required
 from ..consultations.services import visible_or_404
 from ..csvexport import csv_response
 from ..errors import ServiceError
+from ..voting import forms
 from ..voting import services as voting
 from ..voting.views import contest_or_404
 from . import charts, services
@@ -170,28 +174,66 @@ def bulletin_csv(contest_id: int):
 
 @bp.route("/contests/<int:contest_id>/receipt-check", methods=["GET", "POST"])
 def receipt_check(contest_id: int):
-    """Recompute a receipt from the secret and the choices as printed on the receipt file."""
+    """Recompute a receipt from the secret and the choices, picked in the ballot's own form (ranks,
+    ticks, projects, votes) or, for auditors, pasted as the canonical JSON printed on the receipt file
+    (the JSON wins when both are given). Says whether the receipt is on the published bulletin; nothing
+    entered is stored. A quadratic +/- button only adjusts the form."""
     contest = contest_or_404(contest_id)
     outcome = None
+    choices = None
     if request.method == "POST":
-        secret = request.form.get("secret", "")
-        content_text = request.form.get("content", "")
+        content_text = request.form.get("content", "").strip()
         try:
-            content = voting.validate(contest, json.loads(content_text))
-            receipt = compute_receipt(contest.public_id, content, secret)
-            published = services.published_receipts(contest)
-            expected = request.form.get("receipt", "").strip()
-            outcome = {
-                "receipt": receipt,
-                "matches": check_receipt(expected, contest.public_id, content, secret) if expected else None,
-                "published": None if published is None else receipt in published,
-            }
-        except (ValueError, TallyError, ServiceError) as err:
-            outcome = {"error": str(err) or "The choices must be copied exactly from the receipt file."}
+            choices = forms.ballot_choices(contest, request.form)
+            if request.form.get("adjust"):
+                pass
+            elif content_text:
+                outcome = _recompute(contest, _canonical_json(content_text))
+            else:
+                outcome = _recompute(contest, choices)
+        except ServiceError as err:
+            outcome = {"error": str(err)}
     return render_template(
         "results/receipt_check.html",
         contest=contest,
         consultation=voting.consultation_of(contest),
         outcome=outcome,
         form=request.form,
+        state=forms.form_state(contest, choices),
     )
+
+
+def _canonical_json(text: str):
+    try:
+        return json.loads(text[:20_000])
+    except (ValueError, RecursionError):
+        raise ServiceError(
+            'The canonical choices must be JSON copied from the receipt file, e.g. ["o2","o1"].'
+        ) from None
+
+
+def _recompute(contest, choices) -> dict:
+    """The receipt of ``choices`` with the posted secret, and whether it is on the bulletin."""
+    try:
+        content = voting.validate(contest, choices)
+    except ServiceError as err:
+        raise ServiceError(f"These choices are not a ballot of this contest: {err}") from None
+    try:
+        receipt = compute_receipt(contest.public_id, content, request.form.get("secret", ""))
+    except TallyError as err:
+        raise ServiceError(f"The secret is not valid: {err.message}.") from None
+    published = services.published_receipts(contest)
+    expected = request.form.get("receipt", "").strip()
+    matches = None
+    if expected:
+        try:
+            matches = hmac.compare_digest(normalise_receipt(expected), receipt)
+        except TallyError:
+            matches = False
+    return {
+        "receipt": receipt,
+        "content": canonical.dumps(content),
+        "words": forms.in_words(contest, content),
+        "matches": matches,
+        "published": None if published is None else receipt in published,
+    }

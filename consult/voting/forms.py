@@ -49,6 +49,23 @@ def form_state(contest: Contest, choices: Any) -> dict[str, Any]:
     return {"votes": dict(choices or {})}
 
 
+def in_words(contest: Contest, content: Any) -> str:
+    """Canonical ballot content as a voter reads it: ``1. Beta, 2. Alpha`` (ranked), ``Alpha, Gamma``
+    (approval, budget), ``Alpha +2, Beta -1`` (quadratic, options with no vote left out); ``no choice``
+    when empty."""
+    if contest.ballot_type == "ranked":
+        parts = []
+        for rank, entry in enumerate(content or [], start=1):
+            keys = entry if isinstance(entry, list) else [entry]
+            names = " = ".join(contest.label_of(k) for k in keys if k) or "(no choice)"
+            parts.append(f"{rank}. {names}")
+    elif contest.ballot_type in ("approval", "budget"):
+        parts = [contest.label_of(k) for k in content or []]
+    else:
+        parts = [f"{contest.label_of(k)} {v:+d}" for k, v in (content or {}).items() if v]
+    return ", ".join(parts) or "no choice"
+
+
 def _int(form: MultiDict, name: str, label: str, default: int | None = None) -> int | None:
     raw = (form.get(name) or "").strip()
     if not raw:

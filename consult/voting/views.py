@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -207,6 +208,7 @@ def _receipt_page(contest: Contest, receipt: services.CastReceipt, changed: bool
             contest=contest,
             r=receipt,
             changed=changed,
+            words=forms.in_words(contest, receipt.content),
             consultation=services.consultation_of(contest),
         )
     )
@@ -221,7 +223,8 @@ Contest:        {title}
 Contest id:     {contest}
 Receipt:        {receipt}
 Secret (r):     {secret}
-Your choices:   {content}
+Your choices:   {words}
+As counted:     {content}
 
 Keep this file private: with the secret anyone can prove what you voted and{change}
 After the close, look for the receipt on the public bulletin:
@@ -242,6 +245,7 @@ def receipt_file(contest_id: int) -> Response:
         raise ServiceError("Nothing to download: the receipt, secret and choices are missing.")
     text = RECEIPT_TEXT.format(
         title=contest.title,
+        words=_words_of(contest, fields["content"]),
         contest=contest.public_id,
         change=" change your ballot before the close." if contest.allow_change else " nothing more.",
         bulletin=url_for("results.bulletin", contest_id=contest.id, _external=True),
@@ -252,6 +256,14 @@ def receipt_file(contest_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="receipt-{contest.id}.txt"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _words_of(contest: Contest, content_json: str) -> str:
+    """The posted choices in words, or a pointer to the canonical line when they are not a ballot."""
+    try:
+        return forms.in_words(contest, services.validate(contest, json.loads(content_json)))
+    except (ValueError, RecursionError, ServiceError):
+        return "(see the line below)"
 
 
 @bp.get("/api/consultations/<int:cid>/contests")

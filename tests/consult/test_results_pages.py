@@ -82,6 +82,7 @@ def test_voting_and_results_pages_meet_the_accessibility_basics(signing, login):
         check(organiser, f"/consultations/{consultation.id}/contests/new")
         to_phase(consultation, organiser, Phase.VOTING)
         check(make.user(), f"/contests/{c.id}")
+        check(None, f"/contests/{c.id}/receipt-check")  # the ballot's inputs, no duplicate ids
         if kind == "ranked":
             voter = make.user()
             voting.cast(c, voter, ["o1"])

@@ -1,17 +1,19 @@
-"""Browser journey: a citizen ranks with the keyboard only, casts and keeps the receipt; an officer closes
-and certifies; the receipt is on the bulletin; the downloaded audit package verifies (a tampered one not)."""
+"""Browser journeys: a citizen registers, ranks with the keyboard only (Tab and arrow keys from the top of
+the page), casts and keeps the receipt; an officer closes and certifies; the receipt is on the bulletin
+and the receipt check recomputes it from the secret and the choices picked on the ballot's form; the
+downloaded audit package passes ``tally verify`` (the command line) and one changed ballot fails it."""
 
 from __future__ import annotations
 
-import io
 import re
+import subprocess
+import sys
 import zipfile
 
 import pytest
 
 from consult.consultations.models import Phase
-from consult.results import services as results
-from tally.audit import verify_package
+from consult.voting import services as voting
 
 from .conftest import SHOTS, new_page
 from .factories import PASSWORD, Factories
@@ -28,26 +30,48 @@ def _login(page, base: str, email: str, next_path: str) -> None:
     page.wait_for_url(f"{base}{next_path}")
 
 
-def test_rank_with_the_keyboard_cast_certify_and_find_the_receipt(browser, live_server):
+def _tab_to(page, element_id: str, limit: int = 30) -> None:
+    """Press Tab (keyboard only) until the element with ``element_id`` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with the Tab key")
+
+
+def _tally(*args: str) -> subprocess.CompletedProcess:
+    """The ``tally`` command line, as an auditor runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "tally", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_citizen_registers_ranks_by_keyboard_officer_certifies_receipt_checked_package_verifies(
+    browser, live_server, tmp_path
+):
     base, app = live_server
     with app.app_context():
         make = Factories()
         c, consultation, organiser = contest(make)
         to_phase(consultation, organiser, Phase.VOTING)
-        citizen = make.user(email="voter@example.org")
-        officer = make.user("officer", email="officer@example.org")
+        make.user("officer", email="officer@example.org")
         for other in (["o1"], ["o1", "o2"], ["o3"]):
-            from consult.voting import services as voting
-
             voting.cast(c, make.user(), other)
         contest_id, cid = c.id, consultation.id
-        del citizen, officer
     errors: list[str] = []
     context, page = new_page(browser, errors)
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        _login(page, base, "voter@example.org", f"/contests/{contest_id}")
-        page.get_by_label("Choice 1").focus()
+        page.goto(f"{base}/auth/register")
+        page.get_by_label("Email").fill("ranker@example.org")
+        page.get_by_label("Display name").fill("Ranker")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Repeat the password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        page.wait_for_url(f"{base}/consultations")
+
+        page.goto(f"{base}/contests/{contest_id}")
+        _tab_to(page, "rank-1")
         page.keyboard.press("ArrowDown")  # (no choice) -> Alpha
         page.keyboard.press("ArrowDown")  # Alpha -> Beta
         page.keyboard.press("Tab")
@@ -60,11 +84,12 @@ def test_rank_with_the_keyboard_cast_certify_and_find_the_receipt(browser, live_
         page.get_by_role("heading", name="Your ballot was cast").wait_for()
         receipt = page.locator("#receipt").inner_text()
         secret = page.locator("#secret").inner_text()
+        assert page.locator("#words").inner_text() == "1. Beta, 2. Alpha"
         assert page.locator("#content").inner_text() == '["o2","o1"]'
         with page.expect_download() as info:
             page.get_by_role("button", name="Download the receipt (text file)").click()
         saved = info.value.path().read_text()
-        assert receipt in saved and secret in saved
+        assert receipt in saved and secret in saved and "1. Beta, 2. Alpha" in saved
         page.screenshot(path=str(SHOTS / "citizen-ranks-with-keyboard-and-keeps-receipt.png"), full_page=True)
         page.get_by_role("button", name="Log out").click()
 
@@ -78,7 +103,12 @@ def test_rank_with_the_keyboard_cast_certify_and_find_the_receipt(browser, live_
         page.screenshot(path=str(SHOTS / "officer-certifies-results.png"), full_page=True)
         with page.expect_download() as info:
             page.get_by_role("link", name="Audit package (zip)").click()
-        package = info.value.path().read_bytes()
+        package = tmp_path / "audit.zip"
+        info.value.save_as(package)
+        key_url = page.get_by_role("link", name="This site's public signing key").get_attribute("href")
+        public_key = tmp_path / "signing-key.pem"
+        public_key.write_bytes(page.request.get(f"{base}{key_url}").body())
+        page.get_by_role("button", name="Log out").click()
 
         page.goto(f"{base}/contests/{contest_id}/bulletin")
         page.get_by_label("Find a receipt").fill(receipt[:12])
@@ -86,21 +116,32 @@ def test_rank_with_the_keyboard_cast_certify_and_find_the_receipt(browser, live_
         page.get_by_role("status").filter(has_text="1 receipt starts").wait_for()
         assert page.locator(".receipts code").all_inner_texts() == [receipt]
         page.screenshot(path=str(SHOTS / "receipt-found-on-bulletin.png"), full_page=True)
+
+        page.get_by_role("link", name="recompute a receipt").click()
+        page.get_by_label("Secret").fill(secret)
+        page.get_by_label("Choice 1").select_option(label="Beta")
+        page.get_by_label("Choice 2").select_option(label="Alpha")
+        page.get_by_role("button", name="Recompute my receipt").click()
+        page.locator("#bulletin-verdict").filter(has_text="is on the published bulletin").wait_for()
+        assert page.locator("#recomputed").inner_text() == receipt
+        page.screenshot(path=str(SHOTS / "receipt-recomputed-from-choices.png"), full_page=True)
     finally:
         context.close()
     assert errors == [], f"browser console errors (CSP violations included): {errors}"
-    with app.app_context():
-        pem = results.public_key()
-    assert verify_package(package, public_key=pem).ok
-    src = zipfile.ZipFile(io.BytesIO(package))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
+
+    passed = _tally("verify", str(package), "--public-key", str(public_key), "--receipt", receipt)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    src = zipfile.ZipFile(package)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
             if name == "ballots.jsonl":
                 data = re.sub(rb'\["o3"\]', b'["o1"]', data, count=1)
             dst.writestr(name, data)
-    assert not verify_package(out.getvalue(), public_key=pem).ok
+    failed = _tally("verify", str(tampered), "--public-key", str(public_key))
+    assert failed.returncode != 0, failed.stdout
+    assert "ballots.jsonl" in failed.stdout, failed.stdout
 
 
 def test_live_budget_total_and_quadratic_credit_meter_without_a_reload(browser, live_server):
@@ -138,7 +179,20 @@ def test_live_budget_total_and_quadratic_credit_meter_without_a_reload(browser, 
         page.get_by_role("button", name="Cast my ballot").click()
         page.get_by_role("heading", name="Your ballot was cast").wait_for()
         assert page.locator("#content").inner_text() == '{"o1":2,"o2":-1}'
+        receipt, secret = page.locator("#receipt").inner_text(), page.locator("#secret").inner_text()
         page.screenshot(path=str(SHOTS / "quadratic-ballot-cast.png"), full_page=True)
+
+        # The receipt check takes the same +/- buttons (plain form posts there) and the secret.
+        page.goto(f"{base}/contests/{quadratic_id}/receipt-check")
+        page.get_by_label("Secret").fill(secret)
+        for name in ("One vote more for Alpha", "One vote more for Alpha", "One vote less for Beta"):
+            with page.expect_navigation():
+                page.get_by_role("button", name=name).click()
+        assert page.get_by_label("Secret").input_value() == secret, "adjusting keeps the secret"
+        page.get_by_role("button", name="Recompute my receipt").click()
+        page.locator("#bulletin-verdict").filter(has_text="published after the close").wait_for()
+        assert page.locator("#recomputed").inner_text() == receipt
+        assert page.locator("#checked-words").inner_text() == "Alpha +2, Beta -1"
     finally:
         context.close()
     assert errors == [], f"browser console errors (CSP violations included): {errors}"

@@ -155,3 +155,5 @@ def test_the_receipt_and_its_file_name_the_choices_in_words(make, client, login)
     fields["content"] = fields["content"].replace("&#34;", '"')
     text = client.post(f"/contests/{c.id}/receipt.txt", data=fields).get_data(as_text=True)
     assert "Your choices:   1. Beta, 2. Alpha" in text and 'As counted:     ["o2","o1"]' in text
+    later = client.get(f"/contests/{c.id}").get_data(as_text=True)
+    assert f'href="/contests/{c.id}/receipt-check"' in later, "the voter is pointed to the check"

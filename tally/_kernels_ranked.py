@@ -3,12 +3,17 @@
 Prefix groups: ballot rows that agree on their first ``L`` ranks (and on whether they have any mark
 after rank ``L``) always count for the same candidate while one of those ``L`` ranks still decides, and
 hold the same value (their history is the same). So each round walks a few thousand *groups* instead of
-millions of rows. Rows with marks after the prefix are copied once, grouped by prefix group, into a
-*store*; when a group's prefix is used up the group goes *deep* and its stored rows (a contiguous
-block) are walked one by one from then on, starting after the prefix, with a current candidate, rank
-index and value per stored row. Walking on from the current rank instead of re-walking from rank 1
+millions of rows. The *tails* (ranks ``L`` on) of rows with marks after the prefix are copied once,
+grouped by prefix group, into a *store*; when a group's prefix is used up the group goes *deep* and its
+stored tails (a contiguous block) are walked one by one from then on, with a current candidate and rank
+index per stored row (and a value, when values change: STV). A stored row's prefix is its group's, so
+the duplicate check reads it there. Walking on from the current rank instead of re-walking from rank 1
 (as RCTab does) gives the same answer: candidates only ever stop continuing, and the static checks
 (skipped ranks, duplicates, overvotes) on earlier ranks were passed already.
+
+The two passes over the whole rank matrix (``prefix_keys``, ``store_tails``) take ``tail``, a tuple as
+long as the tail (at most ``UNROLL``): its length is a compile-time constant, so numba compiles one
+unrolled version per tail length; longer tails finish in an ordinary loop.
 
 All kernels are serial and integer-only: results do not depend on the JIT setting or row order.
 """
@@ -21,11 +26,15 @@ from numba import njit
 BLANK = -1
 OVERVOTE = -2
 
+UNROLL = 16  # tail ranks handled by compiled-per-length code in the two full passes
+
 # Walk outcomes below zero (a candidate index otherwise).
 OUT_EXHAUSTED = -1
 OUT_OVERVOTE = -2
 OUT_SKIPPED = -3
 OUT_REPEATED = -4
+OUT_FINAL = -5  # moved off as final-round surplus
+OUT_DEEP = -6  # a group walked past its prefix: its stored rows decide
 
 # Inactive categories: index into the ``inactive`` accumulator and column offset in ``trans``.
 CAT_OVERVOTES = 0
@@ -53,12 +62,16 @@ def _category(outcome):
 
 
 @njit(cache=True)
-def _walk(ranks, row, start, stop, prev, cont, max_skip, exhaust_dup, exhaust_over):
-    """Walk ``ranks[row, start:stop]``; ``prev`` is the last visited (marked) rank, -1 before any.
+def _walk(ranks, row, start, prev, cont, max_skip, exhaust_dup, exhaust_over, pre, prow):
+    """Walk ``ranks[row, start:]``; ``prev`` is the last visited (marked) rank, before any ``-1``.
 
-    At each marked rank, in RCTab's order: skipped-rank gap, duplicate, overvote, then selection of a
-    continuing candidate. Returns ``(rank index, outcome)``; ``(stop, OUT_EXHAUSTED)`` if nothing decided.
+    ``pre[prow]`` holds the ranks in front of ``ranks[row]`` (its group's prefix for a stored tail, an
+    empty row otherwise); rank indices count from the start of ``ranks[row]``, so ``prev`` may be
+    negative. At each marked rank, in RCTab's order: skipped-rank gap, duplicate, overvote, then
+    selection of a continuing candidate. Returns ``(rank index, outcome)``; ``(width, OUT_EXHAUSTED)``
+    if nothing decided.
     """
+    stop = ranks.shape[1]
     for k in range(start, stop):
         c = ranks[row, k]
         if c == BLANK:
@@ -66,6 +79,9 @@ def _walk(ranks, row, start, stop, prev, cont, max_skip, exhaust_dup, exhaust_ov
         if max_skip >= 0 and k - prev - 1 > max_skip:
             return k, OUT_SKIPPED
         if exhaust_dup and c >= 0:
+            for j in range(pre.shape[1]):
+                if pre[prow, j] == c:
+                    return k, OUT_REPEATED
             for j in range(k):
                 if ranks[row, j] == c:
                     return k, OUT_REPEATED
@@ -80,36 +96,90 @@ def _walk(ranks, row, start, stop, prev, cont, max_skip, exhaust_dup, exhaust_ov
 
 
 @njit(cache=True)
-def prefix_keys(ranks, weights, depth, base, keys, gcount):
-    """Key of each row: ``more + 2 * sum((rank_k + 2) * base**k for k < depth)``, ``more`` = 1 when a
-    mark follows rank ``depth``. Counts rows per key; returns the largest and smallest weight."""
-    n = ranks.shape[0]
-    width = ranks.shape[1]
-    mults = np.empty(depth, dtype=np.int64)
-    offset = 0
-    m = 2
-    for k in range(depth):
-        mults[k] = m
-        offset += 2 * m
-        m *= base
+def _settle(out, src, w, v, tally, inactive, trans):
+    """Credit ``w`` ballots of value ``v`` to ``out`` (a candidate or an inactive walk outcome); with
+    ``src >= 0`` record them in ``trans`` as moved from candidate ``src``."""
+    n_cand = tally.shape[0]
+    if out >= 0:
+        tally[out] += w * v
+        if src >= 0:
+            trans[src, out] += w * v
+    else:
+        cat = _category(out)
+        inactive[cat] += w * v
+        if src >= 0:
+            trans[src, n_cand + cat] += w * v
+
+
+@njit(cache=True)
+def _move(
+    ranks, row, pre, prow, pos, more, c, w, v, cont, max_skip, exhaust_dup, exhaust_over, factor, scale,
+    final, tally, inactive, trans, kept,
+):  # fmt: skip
+    """Move ``w`` ballots of value ``v`` (units of 1/``scale``), standing at rank ``pos`` of
+    ``ranks[row]`` for candidate ``c`` who stopped continuing. The one transfer step of groups and rows.
+
+    For a candidate just elected, ``factor[c]`` is its surplus fraction f (units of 1/``scale``): each
+    ballot moves on with ``t = trunc(v * f)`` and the winner keeps ``v - t`` (summed into ``kept[c]``);
+    ``factor[c] < 0`` (eliminated) moves the ballot whole. With ``final`` (all seats filled) the ballots
+    become inactive as final-round surplus (``OUT_FINAL``) instead of walking on. A walk that runs off
+    the row with ``more`` set (a group with stored rows) returns ``OUT_DEEP`` and credits nothing.
+    Returns ``(rank index, outcome, value)``.
+    """
+    tally[c] -= w * v
+    f = factor[c]
+    if f >= 0:
+        t = (v * f) // scale
+        kept[c] += w * (v - t)
+        v = t
+    if final:
+        inactive[CAT_FINAL_SURPLUS] += w * v
+        trans[c, tally.shape[0] + CAT_EXHAUSTED] += w * v
+        return pos, OUT_FINAL, v
+    k, out = _walk(ranks, row, pos + 1, pos, cont, max_skip, exhaust_dup, exhaust_over, pre, prow)
+    if out == OUT_EXHAUSTED and more:
+        return k, OUT_DEEP, v
+    _settle(out, c, w, v, tally, inactive, trans)
+    return k, out, v
+
+
+@njit(cache=True)
+def weight_range(weights):
+    """``(largest, smallest)`` weight; ``(0, 1)`` for no rows."""
     top = 0
     low = 1
-    for b in range(n):
-        row = ranks[b]
-        key = offset
-        for k in range(depth):
-            key += row[k] * mults[k]
-        # BLANK is all ones: the AND of the later ranks stays BLANK only if every one is blank
-        rest = row[depth] if depth < width else BLANK
-        for k in range(depth + 1, width):
-            rest &= row[k]
-        key += rest != BLANK
-        keys[b] = key
-        gcount[key] += 1
+    if weights.shape[0]:
+        top = low = weights[0]
+    for b in range(weights.shape[0]):
         w = weights[b]
         top = max(top, w)
         low = min(low, w)
     return top, low
+
+
+@njit(cache=True)
+def prefix_keys(ranks, mults, tail, keys, gcount):
+    """Key of each row: ``more + sum((rank_k + 2) * mults[k] for k < depth)``, ``mults[k]`` =
+    ``2 * base**k``, ``more`` = 1 when a mark follows the prefix (``depth = len(mults)``). Counts rows
+    per key in ``gcount``. ``tail``: see the module docstring."""
+    depth = mults.shape[0]
+    width = ranks.shape[1]
+    offset = 0
+    for k in range(depth):
+        offset += 2 * mults[k]
+    for b in range(ranks.shape[0]):
+        key = offset
+        for k in range(depth):
+            key += ranks[b, k] * mults[k]
+        # BLANK is all ones: the AND of the later ranks stays BLANK only if every one is blank
+        rest = BLANK
+        for j in range(len(tail)):
+            rest &= ranks[b, depth + j]
+        for k in range(depth + len(tail), width):
+            rest &= ranks[b, k]
+        key += rest != BLANK
+        keys[b] = key
+        gcount[key] += 1
 
 
 @njit(cache=True)
@@ -120,11 +190,32 @@ def key_weights(keys, weights, gweight):
 
 
 @njit(cache=True)
+def store_tails(ranks, weights, unit, tail, keys, cursor, store, sweights):
+    """Copy the tail (ranks from ``depth = width - store width``) of every row with a mark after the
+    prefix (odd key) into ``store``: key ``key`` fills ``store[cursor[key]:...]`` in row order
+    (``cursor`` is advanced). Even keys point at the scratch row ``store[-1]``, so the copy needs no
+    branch. ``tail``: see the module docstring."""
+    width = ranks.shape[1]
+    depth = width - store.shape[1]
+    for b in range(ranks.shape[0]):
+        key = keys[b]
+        i = cursor[key]
+        cursor[key] = i + (key & 1)
+        for j in range(len(tail)):
+            store[i, j] = ranks[b, depth + j]
+        for k in range(depth + len(tail), width):
+            store[i, k - depth] = ranks[b, k]
+        if not unit:
+            sweights[i] = weights[b]
+
+
+@njit(cache=True)
 def groups_first(
-    grank, gmore, gw, gval, cont, max_skip, exhaust_dup, exhaust_over, gcur, gpos, tally, inactive
+    grank, gmore, gw, gval, cont, max_skip, exhaust_dup, exhaust_over, gcur, gpos, tally, inactive, trans
 ):
     """Round 1 for groups. Returns the weight of groups without any mark (undervotes)."""
     n_groups, depth = grank.shape
+    none = np.empty((1, 0), dtype=grank.dtype)
     undervotes = 0
     for g in range(n_groups):
         marked = gmore[g]
@@ -136,16 +227,13 @@ def groups_first(
             undervotes += gw[g]
             gcur[g] = G_INACTIVE
             continue
-        k, out = _walk(grank, g, 0, depth, -1, cont, max_skip, exhaust_dup, exhaust_over)
+        k, out = _walk(grank, g, 0, -1, cont, max_skip, exhaust_dup, exhaust_over, none, 0)
         gpos[g] = k
-        if out >= 0:
-            gcur[g] = out
-            tally[out] += gw[g] * gval[g]
-        elif out == OUT_EXHAUSTED and gmore[g]:
+        if out == OUT_EXHAUSTED and gmore[g]:
             gcur[g] = G_NEW_DEEP
-        else:
-            gcur[g] = G_INACTIVE
-            inactive[_category(out)] += gw[g] * gval[g]
+            continue
+        gcur[g] = out if out >= 0 else G_INACTIVE
+        _settle(out, -1, gw[g], gval[g], tally, inactive, trans)
     return undervotes
 
 
@@ -154,112 +242,63 @@ def groups_move(
     grank, gmore, gw, gval, gsrc, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final,
     gcur, gpos, tally, inactive, trans, kept,
 ):  # fmt: skip
-    """Move every group whose candidate stopped continuing (see ``rows_move`` for the value rule).
+    """Move every group whose candidate stopped continuing (see ``_move``).
 
     Returns the number of groups that went deep (state ``G_NEW_DEEP``, source in ``gsrc``)."""
-    n_groups, depth = grank.shape
-    n_cand = cont.shape[0]
+    none = np.empty((1, 0), dtype=grank.dtype)
     new_deep = 0
-    for g in range(n_groups):
+    for g in range(grank.shape[0]):
         c = gcur[g]
         if c < 0 or cont[c]:
             continue
-        w = gw[g]
-        v = gval[g]
-        tally[c] -= w * v
-        f = factor[c]
-        if f >= 0:
-            t = (v * f) // scale
-            kept[c] += w * (v - t)
-            v = t
-            gval[g] = t
-        if final:
-            gcur[g] = G_INACTIVE
-            inactive[CAT_FINAL_SURPLUS] += w * v
-            trans[c, n_cand + CAT_EXHAUSTED] += w * v
-            continue
-        p = gpos[g]
-        k, out = _walk(grank, g, p + 1, depth, p, cont, max_skip, exhaust_dup, exhaust_over)
+        k, out, v = _move(
+            grank, g, none, 0, gpos[g], gmore[g], c, gw[g], gval[g], cont, max_skip, exhaust_dup,
+            exhaust_over, factor, scale, final, tally, inactive, trans, kept,
+        )  # fmt: skip
         gpos[g] = k
+        gval[g] = v
         if out >= 0:
             gcur[g] = out
-            tally[out] += w * v
-            trans[c, out] += w * v
-        elif out == OUT_EXHAUSTED and gmore[g]:
+        elif out == OUT_DEEP:
             gcur[g] = G_NEW_DEEP
             gsrc[g] = c
             new_deep += 1
         else:
             gcur[g] = G_INACTIVE
-            cat = _category(out)
-            inactive[cat] += w * v
-            trans[c, n_cand + cat] += w * v
     return new_deep
 
 
 @njit(cache=True)
-def store_long_rows(ranks, weights, unit, keys, gindex, cursor, store, sweights):
-    """Copy every row with a mark after the prefix (odd key) into ``store``, grouped by prefix group:
-    group ``g`` fills ``store[cursor[g]:...]`` in row order (``cursor`` is advanced). Groups without
-    later marks point at the scratch row ``store[-1]``, so the copy needs no branch."""
-    width = ranks.shape[1]
-    for b in range(ranks.shape[0]):
-        key = keys[b]
-        g = gindex[key]
-        i = cursor[g]
-        cursor[g] = i + (key & 1)
-        for k in range(width):
-            store[i, k] = ranks[b, k]
-        if not unit:
-            sweights[i] = weights[b]
-
-
-@njit(cache=True)
 def rows_enter(
-    store, sweights, unit, gstart, gend, entering, gval, gsrc, gprev, depth, cont, max_skip, exhaust_dup,
-    exhaust_over, dcur, dpos, dval, tally, inactive, trans,
+    store, sweights, unit, gstart, gend, entering, grank, gval, gsrc, gprev, cont, max_skip, exhaust_dup,
+    exhaust_over, dcur, dpos, dval, track, tally, inactive, trans,
 ):  # fmt: skip
-    """The stored rows of each group in ``entering`` (just gone deep) walk on from rank ``depth`` with
-    their group's value; their source candidate is ``gsrc[g]`` (-1 in round 1: no transfer)."""
-    width = store.shape[1]
-    n_cand = cont.shape[0]
+    """The stored rows of each group in ``entering`` (just gone deep) walk their tails with their
+    group's value; their source candidate is ``gsrc[g]`` (-1 in round 1: no transfer). Values are kept
+    per row in ``dval`` only with ``track``."""
+    depth = grank.shape[1]
     for j in range(entering.shape[0]):
         g = entering[j]
         v = gval[g]
         src = gsrc[g]
+        prev = gprev[g] - depth
         for i in range(gstart[g], gend[g]):
             w = 1 if unit else sweights[i]
-            dval[i] = v
-            k, out = _walk(store, i, depth, width, gprev[g], cont, max_skip, exhaust_dup, exhaust_over)
+            if track:
+                dval[i] = v
+            k, out = _walk(store, i, 0, prev, cont, max_skip, exhaust_dup, exhaust_over, grank, g)
             dpos[i] = k
-            if out >= 0:
-                dcur[i] = out
-                tally[out] += w * v
-                if src >= 0:
-                    trans[src, out] += w * v
-            else:
-                dcur[i] = -1
-                cat = _category(out)
-                inactive[cat] += w * v
-                if src >= 0:
-                    trans[src, n_cand + cat] += w * v
+            dcur[i] = out if out >= 0 else -1
+            _settle(out, src, w, v, tally, inactive, trans)
 
 
 @njit(cache=True)
 def rows_move(
-    store, sweights, unit, gstart, gend, deep, n_deep, dcur, dpos, dval, cont, max_skip, exhaust_dup,
-    exhaust_over, factor, scale, final, tally, inactive, trans, kept,
+    store, sweights, unit, gstart, gend, deep, n_deep, grank, gval, dcur, dpos, dval, track, cont,
+    max_skip, exhaust_dup, exhaust_over, factor, scale, final, tally, inactive, trans, kept,
 ):  # fmt: skip
-    """Move every stored row of the deep groups ``deep[:n_deep]`` whose candidate stopped continuing.
-
-    A row's ballots are each worth ``dval[i]`` (units of 1/``scale``). For a candidate ``c`` just
-    elected, ``factor[c]`` is its surplus fraction f (units of 1/``scale``): each ballot moves on with
-    ``t = trunc(v * f)`` and the winner keeps ``v - t`` (summed into ``kept[c]``); ``factor[c] < 0``
-    (eliminated) moves the ballot whole. With ``final`` (all seats filled) a moving ballot becomes
-    inactive as final-round surplus instead of walking on.
-    """
-    width = store.shape[1]
-    n_cand = cont.shape[0]
+    """Move every stored row of the deep groups ``deep[:n_deep]`` whose candidate stopped continuing
+    (see ``_move``). Without ``track`` a row's value is its group's (values never change: IRV)."""
     for j in range(n_deep):
         g = deep[j]
         for i in range(gstart[g], gend[g]):
@@ -267,28 +306,12 @@ def rows_move(
             if c < 0 or cont[c]:
                 continue
             w = 1 if unit else sweights[i]
-            v = dval[i]
-            tally[c] -= w * v
-            f = factor[c]
-            if f >= 0:
-                t = (v * f) // scale
-                kept[c] += w * (v - t)
-                v = t
-                dval[i] = t
-            if final:
-                dcur[i] = -1
-                inactive[CAT_FINAL_SURPLUS] += w * v
-                trans[c, n_cand + CAT_EXHAUSTED] += w * v
-                continue
-            p = dpos[i]
-            k, out = _walk(store, i, p + 1, width, p, cont, max_skip, exhaust_dup, exhaust_over)
+            v = dval[i] if track else gval[g]
+            k, out, v = _move(
+                store, i, grank, g, dpos[i], False, c, w, v, cont, max_skip, exhaust_dup, exhaust_over,
+                factor, scale, final, tally, inactive, trans, kept,
+            )  # fmt: skip
             dpos[i] = k
-            if out >= 0:
-                dcur[i] = out
-                tally[out] += w * v
-                trans[c, out] += w * v
-            else:
-                dcur[i] = -1
-                cat = _category(out)
-                inactive[cat] += w * v
-                trans[c, n_cand + cat] += w * v
+            dcur[i] = out if out >= 0 else -1
+            if track:
+                dval[i] = v

@@ -1,13 +1,16 @@
 """Ballot state for IRV and STV counts: prefix groups plus a per-row list (see ``_kernels_ranked``).
 
-``RankedState(ballots, walk, scale)`` places every ballot in round 1 (``first``) and moves the
-ballots of candidates that stopped continuing (``move``), keeping ``tally`` (per candidate) and
-``inactive`` (per category) in units of 1/``scale``. When int64 could overflow (``scale`` above 10^9, or
-total weight x ``scale`` from 2^62) every value array holds Python integers and the kernels run as plain
-Python (``py_func``): slow, but exact (``exact`` is False).
+``RankedState(ballots, walk, scale, surpluses)`` places every ballot in round 1 (``first``) and moves
+the ballots of candidates that stopped continuing (``move``), keeping ``tally`` (per candidate) and
+``inactive`` (per category) in units of 1/``scale``. Only with ``surpluses`` (STV) may ``move`` be
+given surplus fractions, and only then does each stored row carry its own value. When int64 could
+overflow (``scale`` above 10^9, or total weight x ``scale`` from 2^62) every value array holds Python
+integers and the kernels run as plain Python: slow, but exact (``exact`` is False).
 """
 
 from __future__ import annotations
+
+import types
 
 import numpy as np
 
@@ -29,16 +32,19 @@ def prefix_depth(n_candidates: int, width: int, limit: int | None = None) -> int
 
 
 class RankedState:
-    def __init__(self, ballots: RankedBallots, walk: tuple[int, bool, bool], scale: int):
-        self.ranks, self.walk, self.scale = ballots.ranks, walk, scale
+    def __init__(self, ballots: RankedBallots, walk: tuple[int, bool, bool], scale: int, surpluses: bool):
+        self.ranks, self.walk, self.scale, self.surpluses = ballots.ranks, walk, scale, surpluses
         n_rows, width = self.ranks.shape
         self.n = len(ballots.candidates)
         self.depth = depth = prefix_depth(self.n, width)
         base = self.n + 2
         n_keys = 2 * base**depth
+        tail = (0,) * min(width - depth, K.UNROLL)
         keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
         gcount = np.zeros(n_keys, dtype=np.int64)
-        top, low = K.prefix_keys(self.ranks, ballots.weights, depth, base, keys, gcount)
+        mults = 2 * base ** np.arange(depth, dtype=np.int64)
+        K.prefix_keys(self.ranks, mults, tail, keys, gcount)
+        top, low = K.weight_range(ballots.weights)
         self.unit = int(top) == 1 and int(low) == 1
         if self.unit:
             gweight = gcount
@@ -51,8 +57,6 @@ class RankedState:
         self.exact = exact = scale <= 10**9 and self.total * scale < 2**62
         ids = np.flatnonzero(gcount)
         n_groups = ids.size
-        gindex = np.full(n_keys, -1, dtype=np.int32)
-        gindex[ids] = np.arange(n_groups, dtype=np.int32)
         code = ids >> 1
         self.grank = np.empty((n_groups, depth), dtype=np.int16)
         for k in range(depth):
@@ -66,51 +70,57 @@ class RankedState:
         self.gcur = np.empty(n_groups, dtype=np.int32)
         self.gpos = np.zeros(n_groups, dtype=np.int64)
         self.gsrc = np.full(n_groups, -1, dtype=np.int64)
-        # rows with marks after the prefix, copied once, grouped by prefix group
+        # tails of rows with marks after the prefix, copied once, grouped by prefix group
         long_rows = np.where(self.gmore, gcount[ids], 0)
         self.gend = np.cumsum(long_rows)
         self.gstart = self.gend - long_rows
         n_long = int(self.gend[-1]) if n_groups else 0
-        cursor = np.where(self.gmore, self.gstart, n_long)  # groups without later marks: scratch row
-        self.store = np.empty((n_long + 1, width), dtype=self.ranks.dtype)
+        cursor = np.full(n_keys, n_long, dtype=np.int64)  # even keys: the scratch row
+        cursor[ids[self.gmore]] = self.gstart[self.gmore]
+        self.store = np.empty((n_long + 1, width - depth), dtype=self.ranks.dtype)
         sweights = np.empty(1 if self.unit else n_long + 1, dtype=np.int64)
-        K.store_long_rows(self.ranks, ballots.weights, self.unit, keys, gindex, cursor, self.store, sweights)
-        del keys
+        K.store_tails(self.ranks, ballots.weights, self.unit, tail, keys, cursor, self.store, sweights)
+        del keys, cursor
         self.deep = np.empty(n_groups, dtype=np.int64)
         self.n_deep = 0
-        self.dcur = np.full(n_long, -1, dtype=np.int16)
-        self.dpos = np.zeros(n_long, dtype=np.int16)
+        # per stored row, set when its group goes deep: candidate (-1 inactive), rank index in the tail
+        self.dcur = np.empty(n_long, dtype=self.ranks.dtype)
+        self.dpos = np.empty(n_long, dtype=np.int8 if self.store.shape[1] < 127 else np.int16)
+        n_val = n_long if surpluses else 1
         if exact:
             self.sweights = sweights
             self.gw = gweight[ids]
             self.gval = np.full(n_groups, scale, dtype=np.int64)
-            self.dval = np.zeros(n_long, dtype=np.int32 if scale <= 10**9 else np.int64)
+            self.dval = np.empty(n_val, dtype=np.int32 if scale <= 10**9 else np.int64)
             self.zeros = lambda *shape: np.zeros(shape, dtype=np.int64)
             self.kernels = K
         else:
             self.sweights = sweights.astype(object)
             self.gw = gweight[ids].astype(object)
             self.gval = np.full(n_groups, scale, dtype=object)
-            self.dval = np.full(n_long, 0, dtype=object)
+            self.dval = np.full(n_val, 0, dtype=object)
             self.zeros = lambda *shape: np.full(shape, 0, dtype=object)
-            self.kernels = _PythonKernels()
+            self.kernels = _PYTHON_KERNELS
         self.tally = self.zeros(self.n)
         self.inactive = self.zeros(K.N_CATS)
 
     def first(self, cont: np.ndarray) -> int:
         """Round 1: place every ballot; returns the undervotes (ballots without any mark)."""
+        trans = self.zeros(self.n, self.n + K.N_CATS)
         undervotes = self.kernels.groups_first(
             self.grank, self.gmore, self.gw, self.gval, cont, *self.walk, self.gcur, self.gpos,
-            self.tally, self.inactive,
+            self.tally, self.inactive, trans,
         )  # fmt: skip
-        self._enter(cont, self.zeros(self.n, self.n + K.N_CATS))
+        self._enter(cont, trans)
         return int(undervotes)
 
     def move(self, cont: np.ndarray, factor: np.ndarray, final: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Move the ballots of candidates no longer in ``cont``; ``factor`` as in ``rows_move``.
+        """Move the ballots of candidates no longer in ``cont``; ``factor`` as in ``_move``.
 
         Returns ``(trans, kept)``: moved value per source and target (``n + category`` for inactive),
         and the value each newly elected candidate keeps."""
+        if not self.surpluses and bool((factor >= 0).any()):
+            raise ValueError("surplus fractions need a state built with surpluses=True")
         kern = self.kernels
         if not self.exact:
             factor = factor.astype(object)
@@ -119,8 +129,8 @@ class RankedState:
         walk = self.walk
         kern.rows_move(
             self.store, self.sweights, self.unit, self.gstart, self.gend, self.deep, self.n_deep,
-            self.dcur, self.dpos, self.dval, cont, *walk, factor, self.scale, final, self.tally,
-            self.inactive, trans, kept,
+            self.grank, self.gval, self.dcur, self.dpos, self.dval, self.surpluses, cont, *walk, factor,
+            self.scale, final, self.tally, self.inactive, trans, kept,
         )  # fmt: skip
         new_deep = kern.groups_move(
             self.grank, self.gmore, self.gw, self.gval, self.gsrc, cont, *walk, factor, self.scale, final,
@@ -135,19 +145,27 @@ class RankedState:
         if not entering.size:
             return
         self.kernels.rows_enter(
-            self.store, self.sweights, self.unit, self.gstart, self.gend, entering, self.gval, self.gsrc,
-            self.gprev, self.depth, cont, *self.walk, self.dcur, self.dpos, self.dval, self.tally,
-            self.inactive, trans,
+            self.store, self.sweights, self.unit, self.gstart, self.gend, entering, self.grank, self.gval,
+            self.gsrc, self.gprev, cont, *self.walk, self.dcur, self.dpos, self.dval, self.surpluses,
+            self.tally, self.inactive, trans,
         )  # fmt: skip
         self.deep[self.n_deep : self.n_deep + entering.size] = entering
         self.n_deep += entering.size
         self.gcur[entering] = K.G_DEEP
 
 
-class _PythonKernels:
-    """The kernels as plain Python over object arrays (exact Python integers)."""
+def _python_kernels() -> types.SimpleNamespace:
+    """The kernels as plain Python over object arrays (exact Python integers): each kernel's Python
+    source run with every jitted helper it calls replaced by that helper's Python source too."""
+    scope = {
+        name: getattr(value, "py_func", value) for name, value in vars(K).items() if not name.startswith("__")
+    }
+    funcs = {}
+    for name in ("groups_first", "groups_move", "rows_enter", "rows_move", "_walk", "_settle", "_move"):
+        py = scope[name]
+        funcs[name] = types.FunctionType(py.__code__, scope, name, py.__defaults__, py.__closure__)
+    scope.update(funcs)
+    return types.SimpleNamespace(**funcs)
 
-    groups_first = staticmethod(getattr(K.groups_first, "py_func", K.groups_first))
-    groups_move = staticmethod(getattr(K.groups_move, "py_func", K.groups_move))
-    rows_enter = staticmethod(getattr(K.rows_enter, "py_func", K.rows_enter))
-    rows_move = staticmethod(getattr(K.rows_move, "py_func", K.rows_move))
+
+_PYTHON_KERNELS = _python_kernels()

@@ -74,7 +74,7 @@ class _Count:
         self.n = len(self.names)
         self.walk = walk_args(opts)
         self.cont = continuing_at_start(b, opts)
-        self.state = RankedState(b, self.walk, scale=1)
+        self.state = RankedState(b, self.walk, scale=1, surpluses=False)
         self.tally, self.inactive = self.state.tally, self.state.inactive
         self.ties: list[dict[str, Any]] = []
 

@@ -93,7 +93,7 @@ class _Count:
         self.walk = walk_args(opts)
         self.ties: list[dict[str, Any]] = []
         self.cont = continuing_at_start(b, opts)
-        self.state = RankedState(b, self.walk, self.scale)
+        self.state = RankedState(b, self.walk, self.scale, surpluses=True)
         self.tally, self.inactive = self.state.tally, self.state.inactive
 
     def dec(self, units: int) -> Decimal:

@@ -144,29 +144,20 @@ def _move(
 
 
 @njit(cache=True)
-def weight_range(weights):
-    """``(largest, smallest)`` weight; ``(0, 1)`` for no rows."""
-    top = 0
-    low = 1
-    if weights.shape[0]:
-        top = low = weights[0]
-    for b in range(weights.shape[0]):
-        w = weights[b]
-        top = max(top, w)
-        low = min(low, w)
-    return top, low
-
-
-@njit(cache=True)
-def prefix_keys(ranks, mults, tail, keys, gcount):
+def prefix_keys(ranks, weights, mults, tail, keys, gcount):
     """Key of each row: ``more + sum((rank_k + 2) * mults[k] for k < depth)``, ``mults[k]`` =
     ``2 * base**k``, ``more`` = 1 when a mark follows the prefix (``depth = len(mults)``). Counts rows
-    per key in ``gcount``. ``tail``: see the module docstring."""
+    per key in ``gcount``; returns the largest and smallest weight (``(0, 1)`` for no rows). ``tail``:
+    see the module docstring."""
     depth = mults.shape[0]
     width = ranks.shape[1]
     offset = 0
     for k in range(depth):
         offset += 2 * mults[k]
+    top = 0
+    low = 1
+    if weights.shape[0]:
+        top = low = weights[0]
     for b in range(ranks.shape[0]):
         key = offset
         for k in range(depth):
@@ -180,6 +171,9 @@ def prefix_keys(ranks, mults, tail, keys, gcount):
         key += rest != BLANK
         keys[b] = key
         gcount[key] += 1
+        top = max(top, weights[b])
+        low = min(low, weights[b])
+    return top, low
 
 
 @njit(cache=True)
@@ -210,10 +204,12 @@ def store_tails(ranks, weights, unit, tail, keys, cursor, store, sweights):
 
 
 @njit(cache=True)
-def groups_first(
-    grank, gmore, gw, gval, cont, max_skip, exhaust_dup, exhaust_over, gcur, gpos, tally, inactive, trans
-):
-    """Round 1 for groups. Returns the weight of groups without any mark (undervotes)."""
+def count_first(groups, rows, unit, track, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans):
+    """Round 1: every group walks its prefix; groups that run past it go deep (``_enter``).
+
+    ``groups`` and ``rows`` are the state tuples of ``tally._ranked_engine``. Returns the weight of
+    groups without any mark (undervotes) and the number of deep groups."""
+    grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
     n_groups, depth = grank.shape
     none = np.empty((1, 0), dtype=grank.dtype)
     undervotes = 0
@@ -234,17 +230,38 @@ def groups_first(
             continue
         gcur[g] = out if out >= 0 else G_INACTIVE
         _settle(out, -1, gw[g], gval[g], tally, inactive, trans)
-    return undervotes
+    n_deep = _enter(
+        groups, rows, unit, track, 0, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans
+    )
+    return undervotes, n_deep
 
 
 @njit(cache=True)
-def groups_move(
-    grank, gmore, gw, gval, gsrc, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final,
-    gcur, gpos, tally, inactive, trans, kept,
+def count_move(
+    groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final,
+    tally, inactive, trans, kept,
 ):  # fmt: skip
-    """Move every group whose candidate stopped continuing (see ``_move``).
-
-    Returns the number of groups that went deep (state ``G_NEW_DEEP``, source in ``gsrc``)."""
+    """Move every stored row of the ``n_deep`` deep groups, then every group, whose candidate stopped
+    continuing (see ``_move``); groups that run past their prefix go deep. Without ``track`` a row's
+    value is its group's (values never change: IRV). Returns the number of deep groups."""
+    grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
+    store, sweights, gstart, gend, dcur, dpos, dval = rows
+    for j in range(n_deep):
+        g = deep[j]
+        for i in range(gstart[g], gend[g]):
+            c = dcur[i]
+            if c < 0 or cont[c]:
+                continue
+            w = 1 if unit else sweights[i]
+            v = dval[i] if track else gval[g]
+            k, out, v = _move(
+                store, i, grank, g, dpos[i], False, c, w, v, cont, max_skip, exhaust_dup, exhaust_over,
+                factor, scale, final, tally, inactive, trans, kept,
+            )  # fmt: skip
+            dpos[i] = k
+            dcur[i] = out if out >= 0 else -1
+            if track:
+                dval[i] = v
     none = np.empty((1, 0), dtype=grank.dtype)
     new_deep = 0
     for g in range(grank.shape[0]):
@@ -265,20 +282,31 @@ def groups_move(
             new_deep += 1
         else:
             gcur[g] = G_INACTIVE
-    return new_deep
+    if new_deep:
+        n_deep = _enter(
+            groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive,
+            trans,
+        )  # fmt: skip
+    return n_deep
 
 
 @njit(cache=True)
-def rows_enter(
-    store, sweights, unit, gstart, gend, entering, grank, gval, gsrc, gprev, cont, max_skip, exhaust_dup,
-    exhaust_over, dcur, dpos, dval, track, tally, inactive, trans,
-):  # fmt: skip
-    """The stored rows of each group in ``entering`` (just gone deep) walk their tails with their
-    group's value; their source candidate is ``gsrc[g]`` (-1 in round 1: no transfer). Values are kept
-    per row in ``dval`` only with ``track``."""
+def _enter(
+    groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans
+):
+    """Groups in state ``G_NEW_DEEP`` become deep (appended to ``deep`` after its first ``n_deep``):
+    their stored rows walk their tails with the group's value; their source candidate is ``gsrc[g]``
+    (-1 in round 1: no transfer). Values are kept per row in ``dval`` only with ``track``. Returns the
+    new number of deep groups."""
+    grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
+    store, sweights, gstart, gend, dcur, dpos, dval = rows
     depth = grank.shape[1]
-    for j in range(entering.shape[0]):
-        g = entering[j]
+    for g in range(grank.shape[0]):
+        if gcur[g] != G_NEW_DEEP:
+            continue
+        gcur[g] = G_DEEP
+        deep[n_deep] = g
+        n_deep += 1
         v = gval[g]
         src = gsrc[g]
         prev = gprev[g] - depth
@@ -290,28 +318,4 @@ def rows_enter(
             dpos[i] = k
             dcur[i] = out if out >= 0 else -1
             _settle(out, src, w, v, tally, inactive, trans)
-
-
-@njit(cache=True)
-def rows_move(
-    store, sweights, unit, gstart, gend, deep, n_deep, grank, gval, dcur, dpos, dval, track, cont,
-    max_skip, exhaust_dup, exhaust_over, factor, scale, final, tally, inactive, trans, kept,
-):  # fmt: skip
-    """Move every stored row of the deep groups ``deep[:n_deep]`` whose candidate stopped continuing
-    (see ``_move``). Without ``track`` a row's value is its group's (values never change: IRV)."""
-    for j in range(n_deep):
-        g = deep[j]
-        for i in range(gstart[g], gend[g]):
-            c = dcur[i]
-            if c < 0 or cont[c]:
-                continue
-            w = 1 if unit else sweights[i]
-            v = dval[i] if track else gval[g]
-            k, out, v = _move(
-                store, i, grank, g, dpos[i], False, c, w, v, cont, max_skip, exhaust_dup, exhaust_over,
-                factor, scale, final, tally, inactive, trans, kept,
-            )  # fmt: skip
-            dpos[i] = k
-            dcur[i] = out if out >= 0 else -1
-            if track:
-                dval[i] = v
+    return n_deep

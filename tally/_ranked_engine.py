@@ -43,8 +43,7 @@ class RankedState:
         keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
         gcount = np.zeros(n_keys, dtype=np.int64)
         mults = 2 * base ** np.arange(depth, dtype=np.int64)
-        K.prefix_keys(self.ranks, mults, tail, keys, gcount)
-        top, low = K.weight_range(ballots.weights)
+        top, low = K.prefix_keys(self.ranks, ballots.weights, mults, tail, keys, gcount)
         self.unit = int(top) == 1 and int(low) == 1
         if self.unit:
             gweight = gcount
@@ -58,60 +57,62 @@ class RankedState:
         ids = np.flatnonzero(gcount)
         n_groups = ids.size
         code = ids >> 1
-        self.grank = np.empty((n_groups, depth), dtype=np.int16)
+        grank = np.empty((n_groups, depth), dtype=np.int16)
         for k in range(depth):
-            self.grank[:, k] = (code // base**k) % base - 2
-        self.gmore = (ids & 1).astype(np.bool_)
-        marked = self.grank != K.BLANK
-        self.gprev = np.full(n_groups, -1, dtype=np.int64)
+            grank[:, k] = (code // base**k) % base - 2
+        gmore = (ids & 1).astype(np.bool_)
+        marked = grank != K.BLANK
+        gprev = np.full(n_groups, -1, dtype=np.int64)
         if depth:
             last = depth - 1 - np.argmax(marked[:, ::-1], axis=1)
-            self.gprev = np.where(marked.any(axis=1), last, -1).astype(np.int64)
-        self.gcur = np.empty(n_groups, dtype=np.int32)
-        self.gpos = np.zeros(n_groups, dtype=np.int64)
-        self.gsrc = np.full(n_groups, -1, dtype=np.int64)
+            gprev = np.where(marked.any(axis=1), last, -1).astype(np.int64)
         # tails of rows with marks after the prefix, copied once, grouped by prefix group
-        long_rows = np.where(self.gmore, gcount[ids], 0)
-        self.gend = np.cumsum(long_rows)
-        self.gstart = self.gend - long_rows
-        n_long = int(self.gend[-1]) if n_groups else 0
+        long_rows = np.where(gmore, gcount[ids], 0)
+        gend = np.cumsum(long_rows)
+        gstart = gend - long_rows
+        n_long = int(gend[-1]) if n_groups else 0
         cursor = np.full(n_keys, n_long, dtype=np.int64)  # even keys: the scratch row
-        cursor[ids[self.gmore]] = self.gstart[self.gmore]
-        self.store = np.empty((n_long + 1, width - depth), dtype=self.ranks.dtype)
+        cursor[ids[gmore]] = gstart[gmore]
+        store = np.empty((n_long + 1, width - depth), dtype=self.ranks.dtype)
         sweights = np.empty(1 if self.unit else n_long + 1, dtype=np.int64)
-        K.store_tails(self.ranks, ballots.weights, self.unit, tail, keys, cursor, self.store, sweights)
+        K.store_tails(self.ranks, ballots.weights, self.unit, tail, keys, cursor, store, sweights)
         del keys, cursor
-        self.deep = np.empty(n_groups, dtype=np.int64)
-        self.n_deep = 0
-        # per stored row, set when its group goes deep: candidate (-1 inactive), rank index in the tail
-        self.dcur = np.empty(n_long, dtype=self.ranks.dtype)
-        self.dpos = np.empty(n_long, dtype=np.int8 if self.store.shape[1] < 127 else np.int16)
         n_val = n_long if surpluses else 1
         if exact:
-            self.sweights = sweights
-            self.gw = gweight[ids]
-            self.gval = np.full(n_groups, scale, dtype=np.int64)
-            self.dval = np.empty(n_val, dtype=np.int32 if scale <= 10**9 else np.int64)
+            gw, gval = gweight[ids], np.full(n_groups, scale, dtype=np.int64)
+            dval = np.empty(n_val, dtype=np.int32 if scale <= 10**9 else np.int64)
             self.zeros = lambda *shape: np.zeros(shape, dtype=np.int64)
             self.kernels = K
         else:
-            self.sweights = sweights.astype(object)
-            self.gw = gweight[ids].astype(object)
-            self.gval = np.full(n_groups, scale, dtype=object)
-            self.dval = np.full(n_val, 0, dtype=object)
+            sweights = sweights.astype(object)
+            gw, gval = gweight[ids].astype(object), np.full(n_groups, scale, dtype=object)
+            dval = np.full(n_val, 0, dtype=object)
             self.zeros = lambda *shape: np.full(shape, 0, dtype=object)
             self.kernels = _PYTHON_KERNELS
+        # per group: prefix, more marks follow, weight, value, source candidate when it went deep, last
+        # marked prefix rank, state (candidate or G_*), rank index; then the deep groups in order
+        self.groups = (
+            grank, gmore, gw, gval, np.full(n_groups, -1, dtype=np.int64), gprev,
+            np.empty(n_groups, dtype=np.int32), np.zeros(n_groups, dtype=np.int64),
+            np.empty(n_groups, dtype=np.int64),
+        )  # fmt: skip
+        # the store, its weights, each group's block; per stored row, set when its group goes deep:
+        # candidate (-1 inactive), rank index in the tail, value (only with ``surpluses``)
+        self.rows = (
+            store, sweights, gstart, gend, np.empty(n_long, dtype=self.ranks.dtype),
+            np.empty(n_long, dtype=np.int8 if store.shape[1] < 127 else np.int16), dval,
+        )  # fmt: skip
+        self.n_deep = 0
         self.tally = self.zeros(self.n)
         self.inactive = self.zeros(K.N_CATS)
 
     def first(self, cont: np.ndarray) -> int:
         """Round 1: place every ballot; returns the undervotes (ballots without any mark)."""
         trans = self.zeros(self.n, self.n + K.N_CATS)
-        undervotes = self.kernels.groups_first(
-            self.grank, self.gmore, self.gw, self.gval, cont, *self.walk, self.gcur, self.gpos,
-            self.tally, self.inactive, trans,
+        undervotes, self.n_deep = self.kernels.count_first(
+            self.groups, self.rows, self.unit, self.surpluses, cont, *self.walk, self.tally, self.inactive,
+            trans,
         )  # fmt: skip
-        self._enter(cont, trans)
         return int(undervotes)
 
     def move(self, cont: np.ndarray, factor: np.ndarray, final: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -121,37 +122,15 @@ class RankedState:
         and the value each newly elected candidate keeps."""
         if not self.surpluses and bool((factor >= 0).any()):
             raise ValueError("surplus fractions need a state built with surpluses=True")
-        kern = self.kernels
         if not self.exact:
             factor = factor.astype(object)
         trans = self.zeros(self.n, self.n + K.N_CATS)
         kept = self.zeros(self.n)
-        walk = self.walk
-        kern.rows_move(
-            self.store, self.sweights, self.unit, self.gstart, self.gend, self.deep, self.n_deep,
-            self.grank, self.gval, self.dcur, self.dpos, self.dval, self.surpluses, cont, *walk, factor,
+        self.n_deep = self.kernels.count_move(
+            self.groups, self.rows, self.unit, self.surpluses, self.n_deep, cont, *self.walk, factor,
             self.scale, final, self.tally, self.inactive, trans, kept,
         )  # fmt: skip
-        new_deep = kern.groups_move(
-            self.grank, self.gmore, self.gw, self.gval, self.gsrc, cont, *walk, factor, self.scale, final,
-            self.gcur, self.gpos, self.tally, self.inactive, trans, kept,
-        )  # fmt: skip
-        if new_deep:
-            self._enter(cont, trans)
         return trans, kept
-
-    def _enter(self, cont: np.ndarray, trans: np.ndarray) -> None:
-        entering = np.flatnonzero(self.gcur == K.G_NEW_DEEP)
-        if not entering.size:
-            return
-        self.kernels.rows_enter(
-            self.store, self.sweights, self.unit, self.gstart, self.gend, entering, self.grank, self.gval,
-            self.gsrc, self.gprev, cont, *self.walk, self.dcur, self.dpos, self.dval, self.surpluses,
-            self.tally, self.inactive, trans,
-        )  # fmt: skip
-        self.deep[self.n_deep : self.n_deep + entering.size] = entering
-        self.n_deep += entering.size
-        self.gcur[entering] = K.G_DEEP
 
 
 def _python_kernels() -> types.SimpleNamespace:
@@ -160,10 +139,11 @@ def _python_kernels() -> types.SimpleNamespace:
     scope = {
         name: getattr(value, "py_func", value) for name, value in vars(K).items() if not name.startswith("__")
     }
-    funcs = {}
-    for name in ("groups_first", "groups_move", "rows_enter", "rows_move", "_walk", "_settle", "_move"):
-        py = scope[name]
-        funcs[name] = types.FunctionType(py.__code__, scope, name, py.__defaults__, py.__closure__)
+    funcs = {
+        name: types.FunctionType(py.__code__, scope, name, py.__defaults__, py.__closure__)
+        for name, py in scope.items()
+        if isinstance(py, types.FunctionType) and py.__module__ == K.__name__
+    }
     scope.update(funcs)
     return types.SimpleNamespace(**funcs)
 

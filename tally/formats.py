@@ -2,7 +2,9 @@
 
 A loader takes a path and returns a ``Loaded``: the ballot set plus what the file itself says about the
 count (seats from a BLT header, the rule named in a Pabulib META section, ...). Reader modules register
-with ``@loader(".ext", ...)`` and are listed in ``LOADER_MODULES``.
+with ``@loader(".ext", ...)`` and are listed in ``LOADER_MODULES``; they are imported in that order
+only until one registers the extension asked for (most used first), so reading a CSV does not import
+the other readers.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from .errors import TallyError
 
 # Modules that register loaders. Add a module here when it registers new extensions.
 LOADER_MODULES: list[str] = [
+    "tally.plain_csv",
     "tally.blt",
     "tally.preflib",
-    "tally.plain_csv",
     "tally.pabulib",
     "tally.approval_file",
 ]
 
 _LOADERS: dict[str, Callable[[Path], Loaded]] = {}
-_loaded = False
+_imported = 0  # LOADER_MODULES[:_imported] are imported
 
 
 @dataclass
@@ -50,19 +52,19 @@ def loader(*extensions: str):
     return deco
 
 
-def _load_modules() -> None:
-    global _loaded
-    if not _loaded:
-        for mod in LOADER_MODULES:
-            importlib.import_module(mod)
-        _loaded = True
+def _reader(ext: str) -> Callable[[Path], Loaded] | None:
+    """The reader for ``ext``, importing reader modules until one registers it (all if none does)."""
+    global _imported
+    while ext not in _LOADERS and _imported < len(LOADER_MODULES):
+        importlib.import_module(LOADER_MODULES[_imported])
+        _imported += 1
+    return _LOADERS.get(ext)
 
 
 def load(path: str | Path) -> Loaded:
     """Read a ballot file with the reader its extension names."""
-    _load_modules()
     p = Path(path)
-    fn = _LOADERS.get(p.suffix.lower())
+    fn = _reader(p.suffix.lower())
     if fn is None:
         known = ", ".join(sorted(_LOADERS)) or "none"
         kind = p.suffix or "files without an extension"

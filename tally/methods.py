@@ -14,14 +14,15 @@ from typing import Any
 from .errors import TallyError
 from .result import Result
 
-# Modules that define methods. Add a module here when it registers new method ids.
+# Modules that define methods. Add a module here when it registers new method ids. ``get`` imports
+# them in this order only until the method asked for is registered (most used first).
 METHOD_MODULES: list[str] = [
+    "tally.irv",
+    "tally.stv",
     "tally.stvrules.scotland",
     "tally.stvrules.wigm",
     "tally.stvrules.cfer",
     "tally.stvrules.meek",
-    "tally.irv",
-    "tally.stv",
     "tally.stvrules.mpls",
     "tally.stvrules.qpq",
     "tally.condorcet",
@@ -32,7 +33,7 @@ METHOD_MODULES: list[str] = [
 ]
 
 _REGISTRY: dict[str, Callable[..., Result]] = {}
-_loaded = False
+_imported = 0  # METHOD_MODULES[:_imported] are imported
 
 
 def register(*names: str):
@@ -48,12 +49,12 @@ def register(*names: str):
     return deco
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        for mod in METHOD_MODULES:
-            importlib.import_module(mod)
-        _loaded = True
+def _load(until: str | None = None) -> None:
+    """Import method modules in order until ``until`` is registered (all of them for ``None``)."""
+    global _imported
+    while until not in _REGISTRY and _imported < len(METHOD_MODULES):
+        importlib.import_module(METHOD_MODULES[_imported])
+        _imported += 1
 
 
 def method_ids() -> list[str]:
@@ -63,7 +64,7 @@ def method_ids() -> list[str]:
 
 
 def get(method: str) -> Callable[..., Result]:
-    _load()
+    _load(method)
     try:
         return _REGISTRY[method]
     except KeyError:

@@ -110,11 +110,11 @@ def test_budget_equal_shares_utilitarian_vs_pabutools(benchmark, pb):
 
 
 def test_budget_equal_shares_add1_vs_pabutools(benchmark, pb):
-    """Add1 reruns MES once per unit of per-voter money: here about 215 runs, i.e. about two hours of
-    pabutools. Its run time is therefore measured on the runs that decide the outcome, pabutools'
-    ``method_of_equal_shares`` with per-voter money e (budget limit e x n): the first, the kept one and
-    the first one over budget; each must fund what ours funded at that e. The peer figure is their mean
-    times the number of runs: an extrapolation from measured runs, reported as such."""
+    """Add1 reruns MES once per unit of per-voter money: here about 215 runs, i.e. hours of pabutools.
+    Its run time is therefore measured on two of those runs, pabutools' ``method_of_equal_shares`` with
+    per-voter money e (budget limit e x n): the first (e = floor(budget/n)) and the kept one (the
+    largest e, the most rounds); each must fund exactly what ours funded at that e. The peer figure is
+    their mean times the number of runs: an extrapolation from measured runs, reported as such."""
     from pabutools.rules import method_of_equal_shares
 
     kw = {"method": "equalshares/add1", "tie_break": "project-id"}
@@ -124,19 +124,17 @@ def test_budget_equal_shares_add1_vs_pabutools(benchmark, pb):
     pabu, inst, prof = _pabutools(pb)
     n = pb.n_ballots
     seconds = []
-    for run in (runs[0], runs[-2], runs[-1]):
+    kept = [r for r in runs if "funded" in r][-1]
+    for run in (runs[0], kept):
         inst.budget_limit = int(run["per_voter_budget"] * n)
         t = time.perf_counter()
         theirs = method_of_equal_shares(inst, prof, sat_class=pabu.Cost_Sat)
         seconds.append(time.perf_counter() - t)
-        assert sum((p.cost for p in theirs), 0) == run["spent"]
-        if "funded" in run:
-            assert [p.name for p in theirs] == run["funded"]
-    assert runs[-1]["outcome"] == "over budget; the previous run stands"
-    assert res.details["equal_shares_selection"] == runs[-2]["funded"]
+        assert [p.name for p in theirs] == run["funded"]
+    assert res.details["equal_shares_selection"] == kept["funded"]
     benchmark.extra_info.update(runs=len(runs), pabutools_run_s=[round(x, 2) for x in seconds])
     print(f"\nadd1: {len(runs)} MES runs; pabutools per run {[round(x, 1) for x in seconds]} s")
-    _ratio(benchmark, sum(seconds) / len(seconds) * len(runs), "pabutools add1, extrapolated from 3 runs")
+    _ratio(benchmark, sum(seconds) / len(seconds) * len(runs), "pabutools add1, extrapolated from 2 runs")
 
 
 @pytest.fixture(scope="module")

@@ -21,32 +21,47 @@ BORDERLINE = 3
 
 
 @njit(cache=True)
-def csr(points):
-    """Voter -> supported projects (``vptr``, ``vproj``) and project -> supporters (``pptr``, ``pvot``)."""
+def csr(points, weights):
+    """Voter -> supported projects (``vptr``, ``vproj``), project -> supporters (``pptr``, ``pvot``) and
+    the voters' weights, over the rows of positive weight only."""
     n, m = points.shape
-    vptr = np.zeros(n + 1, dtype=np.int64)
+    keep = 0
+    for r in range(n):
+        if weights[r] > 0:
+            keep += 1
+    vptr = np.zeros(keep + 1, dtype=np.int64)
     pptr = np.zeros(m + 1, dtype=np.int64)
-    for v in range(n):
+    w = np.empty(keep, dtype=np.int64)
+    v = 0
+    for r in range(n):
+        if weights[r] <= 0:
+            continue
         k = 0
         for p in range(m):
-            if points[v, p] > 0:
+            if points[r, p] > 0:
                 k += 1
                 pptr[p + 1] += 1
         vptr[v + 1] = vptr[v] + k
+        w[v] = weights[r]
+        v += 1
     for p in range(m):
         pptr[p + 1] += pptr[p]
-    vproj = np.empty(vptr[n], dtype=np.int64)
-    pvot = np.empty(vptr[n], dtype=np.int64)
+    vproj = np.empty(vptr[keep], dtype=np.int64)
+    pvot = np.empty(vptr[keep], dtype=np.int64)
     fill = pptr[:m].copy()
-    for v in range(n):
+    v = 0
+    for r in range(n):
+        if weights[r] <= 0:
+            continue
         t = vptr[v]
         for p in range(m):
-            if points[v, p] > 0:
+            if points[r, p] > 0:
                 vproj[t] = p
                 t += 1
                 pvot[fill[p]] = v
                 fill[p] += 1
-    return vptr, vproj, pptr, pvot
+        v += 1
+    return vptr, vproj, pptr, pvot, w
 
 
 @njit(cache=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
 
 import numpy as np
 
@@ -45,9 +46,9 @@ class Supports:
     @classmethod
     def from_points(cls, points: np.ndarray, weights: np.ndarray, costs) -> Supports:
         """Voters of weight 0 are left out (they hold no money and change no count)."""
-        keep = np.asarray(weights) > 0
-        vptr, vproj, pptr, pvot = K.csr(np.ascontiguousarray(points[keep]))
-        w = np.ascontiguousarray(np.asarray(weights)[keep], dtype=np.int64)
+        vptr, vproj, pptr, pvot, w = K.csr(
+            np.ascontiguousarray(points), np.ascontiguousarray(weights, dtype=np.int64)
+        )
         support = K.support_counts(vptr, vproj, w, points.shape[1])
         exact = tuple(Fraction(c) for c in costs)
         return cls(vptr, vproj, pptr, pvot, w, support, exact, np.array([float(c) for c in exact]))
@@ -86,31 +87,54 @@ def exact_price(cost: Fraction, pairs: list[tuple[Fraction, int]]) -> Fraction |
 
 class _Record:
     """Exact money of every class, rebuilt lazily from the run's log: class 0 holds ``e``; round r's log
-    lists the classes supporting the funded project, their supporters' weight and the class those became;
-    a round decided exactly also keeps its exact max payment."""
+    lists the classes supporting the funded project, their supporters' weight and the class those became.
+    Money is kept as integers over a common denominator D_r per round (D_0 clears e and every cost;
+    D_r+1 = D_r x the weight paying in full in round r), so rebuilding needs no fraction arithmetic."""
 
     def __init__(self, e: Fraction, costs, selected, log, log_ptr, counters):
-        self.money: dict[int, Fraction] = {0: e}
+        den = lcm(e.denominator, *(c.denominator for c in costs))
+        self.dens = [den]
+        self.num = {0: int(e * den)}  # class id -> money x D_level
+        self.level = {0: 0}
         self.costs = costs
         self.selected, self.log, self.log_ptr, self.counters = selected, log, log_ptr, counters
         self.pays: list[Fraction] = []
         self.known: dict[int, Fraction] = {}
 
+    def money(self, gid: int) -> Fraction:
+        return Fraction(self.num[gid], self.dens[self.level[gid]])
+
     def settle(self) -> None:
         for r in range(len(self.pays), int(self.counters[3])):
             p = int(self.selected[r])
             old_gid, old_w, new_gid = self.log[:3, self.log_ptr[r] : self.log_ptr[r + 1]].tolist()
-            pay = self.known.get(r)
-            if pay is None:
-                pay = exact_price(
-                    self.costs[p], [(self.money[g], w) for g, w in zip(old_gid, old_w, strict=True)]
-                )
-                if pay is None:
-                    raise AssertionError("a trusted float decision funded an unaffordable project")
+            D = self.dens[r]
+            scale: dict[int, int] = {}
+            nums = []
+            for g in old_gid:
+                lv = self.level[g]
+                if lv not in scale:
+                    scale[lv] = D // self.dens[lv]
+                nums.append(self.num[g] * scale[lv])
+            cost = self.costs[p]
+            need = cost.numerator * (D // cost.denominator)
+            people = sum(old_w)
+            if sum(x * w for x, w in zip(nums, old_w, strict=True)) < need:
+                raise AssertionError("a trusted float decision funded an unaffordable project")
+            for i in sorted(range(len(nums)), key=nums.__getitem__):
+                if need <= people * nums[i]:
+                    break
+                need -= nums[i] * old_w[i]
+                people -= old_w[i]
+            pay = Fraction(need, people * D)
+            if r in self.known and self.known[r] != pay:
+                raise AssertionError("the exact record disagrees with an exact decision")
             self.pays.append(pay)
-            for g, h in zip(old_gid, new_gid, strict=True):
+            self.dens.append(D * people)
+            for x, h in zip(nums, new_gid, strict=True):
                 if h >= 0:
-                    self.money[h] = max(self.money[g] - pay, Fraction(0))
+                    self.num[h] = max(x * people - need, 0)
+                    self.level[h] = r + 1
 
 
 @dataclass
@@ -156,7 +180,7 @@ def run(sup: Supports, e: Fraction, pick: Callable[[list[int], int], int]) -> Ru
         prices: dict[int, Fraction] = {}
         for p in near.tolist():
             gids, w = K.supporters_per_class(p, sup.pptr, sup.pvot, sup.weights, klass, gid_of, acc)
-            pairs = [(record.money[g], x) for g, x in zip(gids.tolist(), w.tolist(), strict=True)]
+            pairs = [(record.money(g), x) for g, x in zip(gids.tolist(), w.tolist(), strict=True)]
             q = exact_price(sup.costs[p], pairs)
             if q is None:
                 active[p] = False

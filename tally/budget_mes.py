@@ -7,12 +7,15 @@ project with the lowest price per unit of cost q/c (ties: the caller's rule) and
 
 How it stays exact and fast: voters who supported the same funded projects hold the same money, so money
 is kept per class of voters (``tally._kernels_mes``). Each round is estimated in floats, cheapest
-projects first, and a float decision is trusted only when the winner's estimate beats every other
-estimate, and each affordability test clears its boundary, by a relative margin of 1e-9 x (supporters /
-supporters paying in full). That margin is above the rounding error of the estimates by orders of
-magnitude, so a trusted decision is the exact one. Any other round (in particular every tie) is decided
-on exact fractions: the exact money of the classes involved is rebuilt from the run's record (the classes
-each round split and the exact max payments), computed only when first needed.
+projects first, and a float decision is trusted only when each affordability test clears its boundary
+by a relative 1e-9 and the winner's price beats every other price by a relative 1e-9 x (supporters /
+supporters paying in full). The rounding error of a price estimate is at most about (number of classes
+summed) x 2^-53 x that same ratio, so for anything below about 10^6 classes per project the margin is
+three or more orders of magnitude above it and a trusted decision is the exact one. Any other round (in
+particular every tie) is decided on exact fractions: the exact money of the classes involved is rebuilt
+from the run's record (the classes each round split, their weights, the classes they became), in
+integers over one common denominator per round, only when first needed; the exact max payments of the
+rounds decided in floats are rebuilt the same way when the caller asks for them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Accessibility as rendered by chromium: colour contrast of every piece of text (WCAG 2.1 AA: 4.5:1, or
-3:1 for large text) against its painted background, and a keyboard focus that is always visible and moves
-in document order, on the pages of a consultation from discussion to certified result."""
+3:1 for large text) against its painted background, a keyboard focus that is always visible and moves
+in document order, and no sideways scrolling on a phone-sized screen, on the pages of a consultation
+from discussion to certified result."""
 
 from __future__ import annotations
 
@@ -59,6 +60,10 @@ FOCUSED = """() => {
 }"""
 
 
+DESKTOP = {"width": 1000, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 def _check(page, url: str, problems: list[str], tabs: int = 25) -> None:
     page.goto(url)
     problems += [f"{url}: low contrast {x}" for x in page.evaluate(CONTRAST)]
@@ -71,6 +76,11 @@ def _check(page, url: str, problems: list[str], tabs: int = 25) -> None:
             problems.append(f"{url}: focus not visible on {focus['name']}")
         if not focus["after"]:
             problems.append(f"{url}: focus jumped back to {focus['name']}")
+    page.set_viewport_size(PHONE)
+    sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if sideways > 0:
+        problems.append(f"{url}: scrolls sideways by {sideways}px on a phone")
+    page.set_viewport_size(DESKTOP)
 
 
 def test_text_contrast_and_keyboard_focus_on_every_journey_page(browser, live_server):

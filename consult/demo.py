@@ -169,6 +169,43 @@ def _cast_all(ctx: DemoContext, contest, voters: list[str], ballots: list[object
         voting.cast(contest, ctx.users[key], choices)
 
 
+def _short_list(ctx: DemoContext, vote: Consultation) -> list[tuple[str, int | None, int | None]]:
+    """Proposals deliberated in ``vote`` before it opens: supported ones make the ranked ballot, the
+    unsupported one does not (the consultation's support threshold is 2)."""
+    from .voting import services as voting
+
+    u = ctx.users
+    ideas = [
+        ("amara", "Tidal park", "Reed beds and boardwalks where the river floods anyway.", ["bjorn", "eli"]),
+        (
+            "bjorn",
+            "Housing",
+            "Homes on the high ground, a third of them at social rent.",
+            ["dara", "citizen"],
+        ),
+        ("chen", "Makerspace", "Workshops and a tools library in the crane hall.", ["amara", "eli"]),
+        ("dara", "Pool", "A filtered river pool with a sunbathing deck.", ["chen", "bjorn", "amara"]),
+        ("eli", "Car park", "Parking for the new quay.", []),
+    ]
+    for author, title, body, supporters in ideas:
+        proposal = delib.submit_proposal(vote, u[author], title, body)
+        for key in supporters:
+            delib.set_support(proposal, u[key], True)
+        if supporters:
+            first = delib.post_comment(
+                vote, u[supporters[0]], f"I support this: {body.lower()}", "for", proposal=proposal
+            )
+            delib.post_comment(
+                vote,
+                u[author],
+                "Thank you; which part matters most to you?",
+                "neutral",
+                proposal=proposal,
+                parent=first,
+            )
+    return voting.proposal_choices(vote)
+
+
 def voting_demo(ctx: DemoContext) -> None:
     """One contest of each ballot type with cast ballots (voting open; the ``citizen`` login has not voted)
     and a ranked contest closed and certified by the officer."""
@@ -182,16 +219,13 @@ def voting_demo(ctx: DemoContext) -> None:
             consultation_services.ConsultationInput(
                 title=VOTE_TITLE,
                 summary="Rank the uses, approve the events, fund projects, weigh priorities.",
+                support_threshold=2,
             ),
         )
         consultation_services.transition(vote, u["organiser"], Phase.DELIBERATION)
-        uses = [
-            ("Tidal park", None, None),
-            ("Housing", None, None),
-            ("Makerspace", None, None),
-            ("Pool", None, None),
-        ]
-        ranked = _contest(ctx, vote, "ranked", "Which use for the old docks?", "irv", choices=uses)
+        ranked = _contest(
+            ctx, vote, "ranked", "Which use for the old docks?", "irv", choices=_short_list(ctx, vote)
+        )
         approval = _contest(
             ctx,
             vote,

@@ -67,6 +67,9 @@ def test_the_demo_has_one_contest_of_each_ballot_type_with_ballots_and_a_certifi
         assert all(voting.ballot_count(c) >= 5 for c in contests)
         by_type = {c.ballot_type: c for c in open_ones}
         assert by_type["ranked"].method in ("irv", "stv")
+        ranked_options = by_type["ranked"].choices
+        assert all(ch.proposal_id for ch in ranked_options), "the ranked ballot is the supported proposals"
+        assert "Car park" not in [ch.label for ch in ranked_options], "an unsupported proposal stays off"
         assert all(choice.cost for choice in by_type["budget"].choices), "every project has a cost"
         assert by_type["budget"].rules["budget"] > 0
         assert by_type["quadratic"].rules["credits"] > 0

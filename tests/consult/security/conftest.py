@@ -19,6 +19,7 @@ from werkzeug.routing import Rule
 
 from consult.consultations import services as consultation_services
 from consult.extensions import db
+from tally.ballot_rules import BALLOT_TYPES
 
 from .. import voting_helpers
 from ..conftest import Database, _migrate
@@ -119,6 +120,65 @@ def path_of(rule: Rule, values: dict[str, Any]) -> str:
 
 def methods_of(rule: Rule, wanted: set[str]) -> list[str]:
     return sorted((rule.methods or set()) & wanted)
+
+
+# The contest editor's fields for every ballot type tally offers. A ballot type added to tally makes
+# ``contest_form`` fail until it is given its form here, so the election tests cover it too.
+CONTEST_FORMS: dict[str, dict[str, str]] = {
+    "ranked": {"method": "irv"},
+    "approval": {"method": "approval", "min_choices": "1", "max_choices": "2"},
+    "budget": {"method": "greedy", "budget": "100"},
+    "quadratic": {"method": "quadratic", "credits": "10", "allow_negative": "on"},
+}
+BUDGET_COSTS = (60, 30, 50, 20)
+
+
+def contest_form(kind: str, title: str, labels: list[str]) -> dict[str, str]:
+    """The editor form for a ``kind`` contest offering ``labels`` (budget projects cost 60, 30, 50, 20...)."""
+    if kind not in CONTEST_FORMS:
+        raise AssertionError(f"ballot type {kind!r} has no contest form in {__name__}.CONTEST_FORMS")
+    lines = [
+        f"{label} | {BUDGET_COSTS[i % len(BUDGET_COSTS)]}" if kind == "budget" else label
+        for i, label in enumerate(labels)
+    ]
+    return {
+        "title": title,
+        "ballot_type": kind,
+        "seats": "1",
+        "seed": "declared seed",
+        "options": "{}",
+        "allow_change": "on",
+        "choices": "\n".join(lines),
+        **CONTEST_FORMS[kind],
+    }
+
+
+def create_contests(client, cid: int, labels: list[str], title: str) -> dict[str, int]:
+    """One contest per ballot type of tally, made through the editor (the client is the manager);
+    returns ballot type -> contest id."""
+    made = {}
+    for kind in BALLOT_TYPES:
+        response = send(
+            client, "POST", f"/consultations/{cid}/contests/new", data=contest_form(kind, title, labels)
+        )
+        assert response.status_code == 303, (kind, response.status_code, response.get_data(as_text=True))
+        made[kind] = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    return made
+
+
+def valid_ballot(kind: str, n_options: int, i: int) -> dict[str, Any]:
+    """The ``i``-th of a few valid ballot forms for a contest made by ``create_contests``."""
+    keys = [f"o{k}" for k in range(1, n_options + 1)]
+    first, second = keys[i % len(keys)], keys[(i + 1) % len(keys)]
+    if kind == "ranked":
+        return {"rank-1": first, "rank-2": second}
+    if kind == "approval":
+        return {"choice": [first, second] if i % 2 else [first]}
+    if kind == "budget":  # costs 60, 30, 50, 20 ...: any one project, or the 30 and the 20
+        return {"choice": ["o2", "o4"] if i % 2 and n_options >= 4 else [first]}
+    if kind == "quadratic":  # 2^2 + 1^2 = 5 of 10 credits
+        return {f"votes-{first}": "2", f"votes-{second}": "-1" if i % 2 else "1"}
+    raise AssertionError(f"ballot type {kind!r} has no valid ballot in {__name__}.valid_ballot")
 
 
 def send(client, method: str, path: str, **kwargs: Any):

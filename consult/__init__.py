@@ -148,5 +148,11 @@ def _error_pages(app: Flask) -> None:
     app.register_error_handler(404, lambda e: page(404, "There is nothing here."))
     app.register_error_handler(429, lambda e: page(429, "Too many attempts; wait a moment and try again."))
     app.register_error_handler(
+        413,
+        lambda e: page(
+            413, f"The upload is too large (at most {app.config['MAX_CONTENT_LENGTH'] // 1024} kB)."
+        ),
+    )
+    app.register_error_handler(
         400, lambda e: page(400, getattr(e, "description", None) or "The request could not be understood.")
     )

@@ -32,6 +32,12 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # Uploads: the census CSV is the only file the app takes (no CVR upload). A request body larger than
+    # MAX_CONTENT_LENGTH is refused (413) before it is read; a census file over CENSUS_MAX_BYTES is
+    # refused with a message, never cut short. Werkzeug's form limits (500 kB per field, 1,000 parts) stay.
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    CENSUS_MAX_BYTES = 5 * 1024 * 1024
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -1,9 +1,10 @@
 """CSV exports that are safe to open in a spreadsheet.
 
-A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (after any leading
-spaces) could be run as a formula by Excel, LibreOffice or Google Sheets; such a cell is prefixed with a
-single quote (OWASP's advice), so it is shown as text. Numbers (int, Decimal, Fraction) are written as they
-are, so a negative number stays a number. ``None`` becomes an empty cell.
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP's list), a NUL
+(ASVS 5.0 V1.2.10) or a line feed, after any leading spaces, could be run as a formula by Excel,
+LibreOffice or Google Sheets; such a cell is prefixed with a single quote (OWASP's advice), so it is shown
+as text. Numbers (int, Decimal, Fraction) are written as they are, so a negative number stays a number.
+``None`` becomes an empty cell.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from flask import Response
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 def safe_cell(value: Any) -> str:

@@ -14,7 +14,7 @@ import hashlib
 import io
 import secrets
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -269,14 +269,26 @@ def redeem_invitation(consultation, user: User, token: str) -> None:
     db.session.commit()
 
 
+def _rows(reader) -> Iterator[list[str]]:
+    """The reader's rows; a row the csv module refuses (a value over its 128 kB field limit) is a
+    ``ServiceError`` naming the row, not a crash."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ServiceError(f"Census row {reader.line_num}: the CSV cannot be read ({err}).") from None
+
+
 def parse_census(text: str) -> list[str]:
     """Census CSV: a header row with an ``email`` or ``identifier`` column, then one entry per row.
 
     Keys are trimmed and lower-cased; duplicates are an error naming both rows.
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = _rows(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(rows)]
     except StopIteration:
         raise ServiceError(  # noqa: B904 - nothing to chain: the file has no rows
             "Census file is empty: row 1 must be a header with an 'email' or 'identifier' column."
@@ -286,7 +298,7 @@ def parse_census(text: str) -> list[str]:
         raise ServiceError("Census row 1: the header needs a column named 'email' or 'identifier'.")
     is_email = header[column] == "email"
     seen: dict[str, int] = {}
-    for rowno, row in enumerate(reader, start=2):
+    for rowno, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= column or not row[column].strip():

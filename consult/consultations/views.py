@@ -180,8 +180,14 @@ def import_census(cid: int):
     try:
         if upload is None or not upload.filename:
             raise ServiceError("Choose a CSV file to upload.")
+        limit = current_app.config["CENSUS_MAX_BYTES"]
+        raw = upload.read(limit + 1)
+        if len(raw) > limit:
+            raise ServiceError(
+                f"The census file is larger than {limit // 1024} kB: split it or drop columns."
+            )
         try:
-            text = upload.read(5_000_000).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ServiceError("The census file must be UTF-8 text (CSV).") from None
         count = auth_services.import_census(consultation, g.user, text)

@@ -20,7 +20,10 @@ from . import castkeys, forms, services
 from .models import Contest
 
 bp = Blueprint("voting", __name__)
-cast_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CAST"], methods=["POST"])
+# One budget for casting and changing, so a client cannot double its allowance by switching route.
+cast_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_CAST"], scope="cast", methods=["POST"]
+)
 
 
 def _contest_visible(contest: Contest, user) -> bool:

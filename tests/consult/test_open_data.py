@@ -22,6 +22,8 @@ from consult.deliberation import services as delib
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=x", "'\t=x"),
         ("\r=x", "'\r=x"),
+        ("\n=x", "'\n=x"),
+        ("\0=x", "'\0=x"),
         ("  =HYPERLINK(x)", "'  =HYPERLINK(x)"),
         ("plain", "plain"),
         ("a=b", "a=b"),

@@ -74,3 +74,19 @@ def test_signed_in_answers_are_never_stored_by_shared_caches(client, login, worl
         login(client, world.users["admin"])
         response = send(client, "GET", path_of(rule, world.values()))
         assert response.headers.get("Cache-Control") == "private, no-store", rule.endpoint
+
+
+def test_a_server_error_carries_the_headers_and_no_detail(app_factory):
+    """A crash (500, exceptions not propagated as in production) still answers with the headers, and the
+    page says nothing of the exception."""
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/crash-for-this-test")
+    def crash():
+        raise RuntimeError("internal detail 7f3a")
+
+    for headers in ({}, {"HX-Request": "true"}):
+        response = send(app.test_client(), "GET", "/crash-for-this-test", headers=headers)
+        assert response.status_code == 500
+        assert header_problems(response) == []
+        assert "7f3a" not in response.get_data(as_text=True)

@@ -3,14 +3,20 @@ session cookie's flags."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from argon2 import PasswordHasher, Type
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from consult.auth import services
+from consult.auth.services import census_size
 from consult.config import Config
+from consult.consultations.models import Phase
 
+from ..voting_helpers import contest, to_phase
 from .conftest import send
+from .test_headers import header_problems
 
 PASSWORD = "a long test passphrase"
 
@@ -105,3 +111,82 @@ def test_every_session_cookie_is_httponly_samesite_and_secure_when_configured(ap
     cookies = response.headers.getlist("Set-Cookie")
     assert cookies and all("HttpOnly" in c and "SameSite=Lax" in c and "Secure" in c for c in cookies)
     assert app.permanent_session_lifetime.total_seconds() <= 8 * 3600
+
+
+def test_casting_is_limited_per_client_across_cast_and_change(app_factory, login):
+    """Casting and changing a ballot share one budget: switching route does not reset it."""
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_CAST="3/minute")
+    with app.app_context():
+        from tests.consult.factories import Factories
+
+        make = Factories()
+        c, consultation, organiser = contest(make)
+        to_phase(consultation, organiser, Phase.VOTING)
+        client, contest_id = app.test_client(), c.id
+        login(client, make.user())
+    ballot = {"rank-1": "o1"}
+    codes = [
+        send(client, "POST", f"/contests/{contest_id}/cast", data=ballot).status_code,
+        send(
+            client, "POST", f"/contests/{contest_id}/change", data={**ballot, "secret": "0" * 32}
+        ).status_code,
+        send(
+            client, "POST", f"/contests/{contest_id}/change", data={**ballot, "secret": "1" * 32}
+        ).status_code,
+        send(client, "POST", f"/contests/{contest_id}/cast", data=ballot).status_code,
+    ]
+    assert codes == [200, 422, 422, 429], codes
+
+
+# The app takes no CVR upload; the census CSV is its only file upload.
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"email\n" + b"x" * 1500 + b"@example.org\n", "larger than 1 kB"),
+        (b"email\n" + b"a" * 140_000 + b"@example.org\n", "Census row 2: the CSV cannot be read"),
+        (b'"' + b"e" * 140_000 + b'"\na@example.org\n', "Census row 1: the CSV cannot be read"),
+        (b"email\n\xff\xfe@example.org\n", "must be UTF-8"),
+        (b"", "Choose a CSV file"),
+    ],
+    ids=["over-the-census-limit", "value-over-the-csv-field-limit", "huge-header", "not-utf8", "empty"],
+)
+def test_census_uploads_are_refused_with_a_clear_message_and_nothing_imported(
+    app, client, login, world, content, message
+):
+    if "larger" in message:
+        app.config["CENSUS_MAX_BYTES"] = 1024
+    login(client, world.users["owner"])
+    upload = (io.BytesIO(content), "census.csv") if content else (io.BytesIO(b""), "")
+    response = send(client, "POST", f"/consultations/{world.consultation.id}/census", data={"census": upload})
+    assert response.status_code == 422, response.status_code
+    assert message in response.get_data(as_text=True)
+    assert census_size(world.consultation) == 0
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(app, client, login, world):
+    assert (
+        Config.MAX_CONTENT_LENGTH <= 8 * 1024 * 1024 and Config.CENSUS_MAX_BYTES < Config.MAX_CONTENT_LENGTH
+    )
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    login(client, world.users["owner"])
+    census = (io.BytesIO(b"email\n" + b"a@example.org\n" * 400), "census.csv")
+    response = send(client, "POST", f"/consultations/{world.consultation.id}/census", data={"census": census})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert header_problems(response) == []
+    assert census_size(world.consultation) == 0
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short", "aaaaaaaaaaaaaaaa", "password1234", "xhannah.smith99x"],
+    ids=["short", "few-characters", "common", "contains-email"],
+)
+def test_weak_passwords_are_refused_at_password_reset(ctx, client, password):
+    user = services.register("hannah.smith@example.org", "H", PASSWORD)
+    token = services.request_password_reset(user.email, lambda t: f"/auth/reset/{t}")
+    response = send(
+        client, "POST", f"/auth/reset/{token}", data={"password": password, "password2": password}
+    )
+    assert response.status_code == 422
+    assert services.authenticate("hannah.smith@example.org", PASSWORD) is not None

@@ -10,8 +10,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import func, select
 
-from .conftest import ROLES, methods_of, path_of, refresh, rules, send
+from consult.consultations.models import Phase
+from consult.deliberation.models import Comment
+from consult.extensions import db
+from consult.voting.models import Ballot, Choice
+
+from ..voting_helpers import contest, to_phase
+from .conftest import ROLES, contest_form, methods_of, path_of, refresh, rules, send
 
 PUBLIC = frozenset(ROLES)
 SIGNED_IN = PUBLIC - {"anonymous"}
@@ -150,14 +157,34 @@ def refused(response) -> bool:
     return response.status_code in (302, 303) and "/auth/login" in response.headers.get("Location", "")
 
 
+# URL arguments naming an object inside a consultation: every route taking one is tried with the object
+# of another organiser's draft. Arguments naming nothing scoped to a consultation are listed apart (a user
+# is reached only through the role policy). An argument in neither set fails
+# ``test_every_url_argument_has_an_idor_rule``, so a new kind of id cannot skip the IDOR check.
+SCOPED_ARGS = frozenset({"cid", "pid", "comment_id", "contest_id"})
+UNSCOPED_ARGS = frozenset({"uid", "token", "filename"})
+
+
 def test_every_route_has_a_policy(app):
     missing = []
+    seen = {"GET": set(), "POST": set()}
     for rule in rules(app):
         for method in methods_of(rule, {"GET", "POST", "PUT", "PATCH", "DELETE"}):
             policy = GET_POLICY if method == "GET" else POST_POLICY
             if method not in ("GET", "POST") or rule.endpoint not in policy:
                 missing.append(f"{method} {rule.endpoint}")
+            else:
+                seen[method].add(rule.endpoint)
     assert not missing, f"routes without an access policy in {__name__}: {missing}"
+    stale = sorted((set(GET_POLICY) - seen["GET"]) | (set(POST_POLICY) - seen["POST"]))
+    assert not stale, f"policies for routes that no longer exist: {stale}"
+
+
+def test_every_url_argument_has_an_idor_rule(app):
+    unknown = {f"{r.endpoint}: {a}" for r in rules(app) for a in r.arguments} - {
+        f"{r.endpoint}: {a}" for r in rules(app) for a in r.arguments if a in SCOPED_ARGS | UNSCOPED_ARGS
+    }
+    assert not unknown, f"URL arguments with no IDOR rule in {__name__}: {sorted(unknown)}"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -196,12 +223,14 @@ def test_only_the_intended_roles_change_state(app, make, login, world, role):
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
 def test_objects_of_an_invisible_consultation_cannot_be_reached_by_id(app, login, world, role):
-    """Every route taking a consultation, proposal or comment id refuses the ids of another organiser's
-    draft, for reading and for changing; only its organiser and admins may see a draft."""
+    """Every route taking a consultation, proposal, comment or contest id refuses the ids of another
+    organiser's draft, for reading and for changing; only its organiser and admins may see a draft."""
     wrong = []
+    checked = set()
     for rule in rules(app):
-        if not {"cid", "pid", "comment_id"} & set(rule.arguments):
+        if not SCOPED_ARGS & set(rule.arguments):
             continue
+        checked |= SCOPED_ARGS & set(rule.arguments)
         for method in methods_of(rule, {"GET", "POST"}):
             client = app.test_client()
             if world.users[role] is not None:
@@ -213,4 +242,61 @@ def test_objects_of_an_invisible_consultation_cannot_be_reached_by_id(app, login
                 response = send(client, "POST", path, data=valid_form(rule.endpoint, world))
             if not refused(response):
                 wrong.append(f"{method} {rule.endpoint}: {response.status_code}")
+    assert checked == SCOPED_ARGS
     assert not wrong, f"{role}: {wrong}"
+
+
+def test_a_proposal_id_of_another_consultation_in_a_form_is_refused(client, make, login, world):
+    """Ids in forms are checked like ids in URLs: commenting "on" a proposal of another (public)
+    consultation is refused and stores nothing."""
+    foreign = make.proposal(make.consultation(), title="A proposal from elsewhere")
+    login(client, world.users["author"])
+    before = db.session.scalar(select(func.count()).select_from(Comment))
+    response = send(
+        client,
+        "POST",
+        f"/consultations/{world.consultation.id}/comments",
+        data={"body": "On the other proposal", "proposal_id": str(foreign.id)},
+    )
+    assert response.status_code == 400
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == before
+
+
+def test_a_contest_option_never_links_a_proposal_of_another_consultation(client, make, login, world):
+    foreign = make.proposal(make.consultation(), title="A proposal from elsewhere")
+    login(client, world.users["owner"])
+    form = contest_form("ranked", "Linked options", [foreign.title, "Another option"])
+    response = send(client, "POST", f"/consultations/{world.consultation.id}/contests/new", data=form)
+    assert response.status_code == 303
+    db.session.rollback()
+    made = db.session.scalars(select(Choice).where(Choice.label == foreign.title)).one()
+    assert made.proposal_id is None
+
+
+def test_a_ballot_secret_changes_nothing_outside_its_own_contest(client, make, login):
+    """A voter's secret from contest A presented to contest B of the same consultation, or to a contest
+    of another consultation, replaces nothing; every ballot keeps its content and receipt."""
+    first, consultation, organiser = contest(make)
+    second = contest(make, consultation=consultation, organiser=organiser)[0]
+    elsewhere, other, other_organiser = contest(make)
+    to_phase(consultation, organiser, Phase.VOTING)
+    to_phase(other, other_organiser, Phase.VOTING)
+    login(client, make.user())
+    secrets = {}
+    for c in (first, second, elsewhere):
+        cast = send(client, "POST", f"/contests/{c.id}/cast", data={"rank-1": "o1"})
+        assert cast.status_code == 200
+        secrets[c.id] = cast.get_data(as_text=True).split('id="secret">', 1)[1].split("<", 1)[0]
+    stored = {(b.id, b.content, b.receipt) for b in db.session.scalars(select(Ballot))}
+    for target in (second, elsewhere):
+        response = send(
+            client,
+            "POST",
+            f"/contests/{target.id}/change",
+            data={"secret": secrets[first.id], "rank-1": "o2", "rank-2": "o3"},
+        )
+        assert response.status_code == 422
+        assert "No ballot in this contest matches that secret" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert {(b.id, b.content, b.receipt) for b in db.session.scalars(select(Ballot))} == stored

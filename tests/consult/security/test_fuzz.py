@@ -1,6 +1,8 @@
 """Fuzzing: hypothesis sends generated forms to every state-changing route and generated query strings
-to every page and JSON endpoint, as every kind of user, plain and htmx. The only acceptable answers are a
-correct response or a clear 4xx; never a 500 (TESTING propagates exceptions, so a crash fails loudly)."""
+to every page and JSON endpoint, as every kind of user, plain and htmx; and, with the consultation open for
+voting, every ballot form of every ballot type goes to the cast path itself. The only acceptable answers
+are a correct response or a clear 4xx carrying the security headers; never a 500 (TESTING propagates
+exceptions, so a crash fails loudly)."""
 
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ def test_generated_forms_never_crash_a_state_changing_route(app, login, world):
         headers = {"HX-Request": "true"} if htmx else {}
         response = send(client, method, path_of(rule, world.values()), data=data, headers=headers)
         assert response.status_code < 500, (method, rule.rule, form, response.status_code)
+        assert header_problems(response) == [], (method, rule.rule, response.status_code)
 
     attempt()
 
@@ -78,6 +81,7 @@ def test_generated_query_strings_never_crash_a_page_or_json_endpoint(app, login,
         headers = {"HX-Request": "true"} if htmx else {}
         response = send(client, "GET", path_of(rule, world.values()), query_string=query, headers=headers)
         assert response.status_code < 500, (rule.rule, query, response.status_code)
+        assert header_problems(response) == [], (rule.rule, response.status_code)
         if rule.rule.startswith("/api/") and response.status_code == 200:
             assert response.is_json and response.get_json() is not None
 

@@ -112,6 +112,7 @@ JSON_TEXTS = [
     '{"a":' * 20_000, "[1e400]", '{"o1": true}',
 ]  # fmt: skip
 FUZZED_LABELS = ["Alpha", "<b>Beta</b>", "=Gamma()", "Delta | 4"]
+CAST_KEYS = ["k" * 22, "another-cast-key-0123", "short", "x" * 200, "bad key!", "é" * 20, ""]
 
 
 def _junk(n: int):
@@ -126,8 +127,9 @@ def _junk(n: int):
         st.tuples(st.just("secret"), st.sampled_from(["0" * 32, "f" * 32, "g" * 32, "F" * 32, "0" * 31])),
         st.tuples(st.just("content"), st.sampled_from(JSON_TEXTS)),
         st.tuples(st.just("receipt"), st.sampled_from(["0" * 64, "A" * 64, "z"])),
+        st.tuples(st.just("cast_key"), st.sampled_from(CAST_KEYS)),
     )
-    fields = ["rank-0", "rank-x", "votes-", "choice", "secret", "content", "receipt", "adjust"]
+    fields = ["rank-0", "rank-x", "votes-", "choice", "secret", "content", "receipt", "adjust", "cast_key"]
     anything = st.tuples(st.sampled_from(fields), st.sampled_from(ODD_VALUES) | st.text(max_size=8))
     return st.lists(aimed | anything, min_size=1, max_size=6)
 
@@ -149,6 +151,7 @@ def _near_misses(kind: str, n: int) -> list[MultiDict]:
     spoiling it; the secret, receipt and choices-as-JSON fields of the change and receipt routes too."""
     spoiled = [("secret", v) for v in ["0" * 32, "g" * 32, "x" * 5000]] + [("receipt", "0" * 64)]
     spoiled += [("content", v) for v in JSON_TEXTS]
+    spoiled += [("cast_key", v) for v in CAST_KEYS]
     if kind == "ranked":
         spoiled += [
             (f"rank-{i}", k) for i in (1, 2, n + 1) for k in ["o0", "o99", "O1", " o1 ", "o1\x00", "", "o1"]
@@ -173,10 +176,11 @@ def test_generated_ballots_never_crash_casting_and_every_accepted_ballot_counts(
     """While the consultation is open for voting, every route that takes a contest (cast, change, preview,
     receipt file and check, the editor, and any added later) gets, for every ballot type: every near miss
     of a valid ballot (one field spoiled at a time), then hypothesis's mixes of valid ballots, aimed junk
-    and anything, as voters who may or may not have voted, plain and htmx; and hypothesis queries every
-    JSON endpoint. Each answer is a correct response or a clear 4xx carrying the security headers; a
-    ballot is stored only by an accepted cast (exactly one, with its poll-book row); at the end tally
-    certifies every stored ballot and the signed packages verify."""
+    and anything, cast keys and ``Idempotency-Key`` headers, as voters who may or may not have voted,
+    plain and htmx; and hypothesis queries every JSON endpoint. Each answer is a correct response or a
+    clear 4xx carrying the security headers; a ballot is stored only by an accepted cast (exactly one,
+    with its poll-book row), and a cast answered 200 without storing one is a resend showing a receipt
+    already issued; at the end tally certifies every stored ballot and the signed packages verify."""
     client = app.test_client()
     owner = world.users["owner"]
     login(client, owner)
@@ -189,6 +193,7 @@ def test_generated_ballots_never_crash_casting_and_every_accepted_ballot_counts(
     json_gets = [r for r in rules(app) if r.rule.startswith("/api/") and "GET" in (r.methods or ())]
     secrets_seen: dict[int, list[str]] = {cid: [] for cid in contests.values()}
     accepted = dict.fromkeys(contests, 0)
+    receipts_seen: set[str] = set()
 
     def post(kind: str, rule, form: MultiDict, headers: dict) -> None:
         contest_id = contests[kind]
@@ -198,12 +203,19 @@ def test_generated_ballots_never_crash_casting_and_every_accepted_ballot_counts(
         where = (kind, rule.endpoint, [(k, v[:40]) for k, v in form.items(multi=True)], response.status_code)
         assert response.status_code < 500, where
         assert header_problems(response) == [], where
-        stored = rule.endpoint == "voting.cast" and response.status_code == 200
-        assert _counts(contest_id) == ((before[0] + 1, before[1] + 1) if stored else before), where
-        if stored:
-            accepted[kind] += 1
-            html = response.get_data(as_text=True)
-            secrets_seen[contest_id].append(html.split('id="secret">', 1)[1].split("<", 1)[0])
+        after = _counts(contest_id)
+        if rule.endpoint != "voting.cast" or response.status_code != 200:
+            assert after == before, where
+            return
+        html = response.get_data(as_text=True)
+        receipt = html.split('id="receipt">', 1)[1].split("<", 1)[0]
+        if after == before:  # a resend of an accepted cast (same voter, cast key and choices)
+            assert receipt in receipts_seen, where
+            return
+        assert after == (before[0] + 1, before[1] + 1), where
+        accepted[kind] += 1
+        receipts_seen.add(receipt)
+        secrets_seen[contest_id].append(html.split('id="secret">', 1)[1].split("<", 1)[0])
 
     for kind, n in sizes.items():
         for rule in posts:
@@ -221,6 +233,8 @@ def test_generated_ballots_never_crash_casting_and_every_accepted_ballot_counts(
         else:
             login(client, voters[who])
         headers = {"HX-Request": "true"} if data.draw(st.booleans(), label="htmx") else {}
+        if data.draw(st.booleans(), label="Idempotency-Key?"):
+            headers["Idempotency-Key"] = data.draw(st.sampled_from(CAST_KEYS), label="key")
         plan = data.draw(st.sampled_from(["json", "ballot", "ballot+junk", "junk"]), label="plan")
         if plan == "json":
             rule = data.draw(st.sampled_from(json_gets), label="endpoint")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from werkzeug.routing import IntegerConverter, Map
@@ -47,6 +48,19 @@ def load_current_user() -> None:
         session.clear()
         return
     g.user = user
+
+
+def is_local_path(target: str | None) -> bool:
+    """Whether ``target`` is a same-site path safe to redirect to: one leading ``/``, no scheme or host,
+    no backslash and no control character or space. Browsers read ``\\`` as ``/`` and drop tabs and
+    newlines, so ``/\\evil.example`` and ``/<tab>/evil.example`` would leave the site; a newline would
+    also break the ``Location`` header."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def current_user() -> User | None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..access import login_required
+from ..access import is_local_path, login_required
 from ..errors import ServiceError
 from ..extensions import db, limiter
 from . import services
@@ -22,12 +20,8 @@ def _limit(key: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after log-in (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("consultations.index")
+    """Only same-site paths are followed after log-in (no open redirect, see ``is_local_path``)."""
+    return target if target and is_local_path(target) else url_for("consultations.index")
 
 
 @bp.route("/register", methods=["GET", "POST"])

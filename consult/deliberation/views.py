@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from ..access import authorize, get_visible_or_404, login_required, roles_required
+from ..access import authorize, get_visible_or_404, is_local_path, login_required, roles_required
 from ..auth.models import Role, User
 from ..consultations.models import Consultation
 from ..consultations.services import can_manage, can_view
@@ -338,13 +338,8 @@ def block(uid: int):
     blocked = request.form.get("blocked", "1") == "1"
     services.set_blocked(user, g.user, blocked, request.form.get("reason", ""))
     flash(f"{user.display_name} is {'blocked' if blocked else 'unblocked'}.", "success")
-    return redirect(
-        request.form.get("back") if _is_local(request.form.get("back")) else url_for("home.index"), 303
-    )
-
-
-def _is_local(path: str | None) -> bool:
-    return bool(path) and path.startswith("/") and not path.startswith("//") and "\\" not in path
+    back = request.form.get("back")
+    return redirect(back if back and is_local_path(back) else url_for("home.index"), 303)
 
 
 # --- open data ------------------------------------------------------------------------------------------

@@ -190,3 +190,30 @@ def test_weak_passwords_are_refused_at_password_reset(ctx, client, password):
     )
     assert response.status_code == 422
     assert services.authenticate("hannah.smith@example.org", PASSWORD) is not None
+
+
+OFFSITE = ["//evil.example", "/\\evil.example", "/\\/evil.example", "/\t/evil.example", "/\n/evil.example",
+           "https://evil.example", "/%5Cevil.example\\x", " //evil.example", "\\\\evil.example"]  # fmt: skip
+
+
+@pytest.mark.parametrize("target", OFFSITE, ids=repr)
+def test_redirects_after_log_in_and_registration_never_leave_the_site(ctx, client, target):
+    """A browser reads ``\\`` as ``/`` and drops tabs and newlines, so ``/\\evil.example`` is off-site."""
+    user = services.register("nora@example.org", "N", PASSWORD)
+    login_form = {"email": user.email, "password": PASSWORD}
+    response = send(client, "POST", "/auth/login", query_string={"next": target}, data=login_form)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/consultations", response.headers["Location"]
+    send(client, "POST", "/auth/logout")
+    response = send(client, "POST", "/auth/register", query_string={"next": target}, data=_register_form(7))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/consultations", response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", OFFSITE, ids=repr)
+def test_the_back_link_after_blocking_never_leaves_the_site(client, login, world, target):
+    login(client, world.users["moderator"])
+    form = {"blocked": "1", "reason": "abuse", "back": target}
+    response = send(client, "POST", f"/users/{world.target.id}/block", data=form)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/", response.headers["Location"]

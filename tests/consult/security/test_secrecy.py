@@ -99,6 +99,7 @@ def test_no_export_pairs_a_voter_with_a_ballot_and_every_list_is_in_id_or_receip
     who = {v.email for v in voters} | {v.display_name for v in voters} | {v.identifier for v in voters}
     wrong: list[str] = []
     bodies = naming_pages = 0
+    members: set[str] = set()
     for role in ("anonymous", "admin"):
         for rule in rules(client.application):
             if "GET" not in (rule.methods or ()) or rule.endpoint in ("static", "vendor.htmx_js"):
@@ -114,6 +115,7 @@ def test_no_export_pairs_a_voter_with_a_ballot_and_every_list_is_in_id_or_receip
                 if response.mimetype == "application/zip":
                     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
                         parts = {f"{path}!{n}": archive.read(n) for n in archive.namelist()}
+                        members |= set(archive.namelist())
                         wrong += _record_problems(path, parts, contest_id)
                 for where, raw in parts.items():
                     bodies += 1
@@ -129,6 +131,7 @@ def test_no_export_pairs_a_voter_with_a_ballot_and_every_list_is_in_id_or_receip
                         fields = set().union(*(_voter_fields(json.loads(line)) for line in lines))
                         wrong += [f"{role} {where}: field {k!r}" for k in sorted(fields)]
                 wrong += _receipt_order_problems(path, response)
+    assert {"ballots.jsonl", "receipts.txt", "rctab/cvr.json"} <= members
     assert bodies > 150 and naming_pages  # the admin's user list does name them: the search works
     assert _voter_fields({"a": [{"voterId": "x", "overvoteRule": "y", "participation": 3}]}) == {"voterId"}
     assert not wrong, wrong[:20]

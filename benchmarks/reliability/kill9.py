@@ -5,6 +5,7 @@ concurrent submissions by one voter against gunicorn. Same rules and checks as t
     .venv/bin/python -m benchmarks.reliability.kill9 --kills 20 --voters 1000                 # SQLite
     .venv/bin/python -m benchmarks.reliability.kill9 --kills 20 --voters 1000 --postgres URL  # PostgreSQL
     .venv/bin/python -m benchmarks.reliability.kill9 --double 1000 [--postgres URL]
+    .venv/bin/python -m benchmarks.reliability.kill9 --pg-restarts 5 --voters 600  # own throwaway cluster
 
 SQLite runs on a new file in a temporary folder; PostgreSQL on a new database ``consult_faults_<hex>``
 created on the server of URL (an admin URL such as postgresql+psycopg://postgres@127.0.0.1:5432/test)
@@ -30,8 +31,8 @@ from consult import create_app
 from consult.extensions import db
 from consult.voting.models import Ballot, Participation
 from tests.consult.conftest import BASE_CONFIG
-from tests.consult.reliability.casting import _send, prepare, run_kills
-from tests.consult.reliability.servers import Gunicorn
+from tests.consult.reliability.casting import _send, prepare, run_database_restarts, run_kills
+from tests.consult.reliability.servers import Gunicorn, PostgresCluster
 
 
 def _database(folder: Path, postgres: str | None) -> tuple[str, str | None]:
@@ -112,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--double", type=int, default=0, help="run N concurrent submissions instead")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server to create a database on")
+    parser.add_argument(
+        "--pg-restarts", type=int, default=0, help="restart a throwaway PostgreSQL cluster N times instead"
+    )
     args = parser.parse_args(argv)
+    if args.pg_restarts:
+        return _print(database_restarts(args))
     with tempfile.TemporaryDirectory(prefix="consult-faults-") as tmp:
         folder = Path(tmp)
         url, created = _database(folder, args.postgres)
@@ -138,6 +144,37 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if created:
                 _drop(args.postgres, created)
+    return _print(figures)
+
+
+def database_restarts(args: argparse.Namespace) -> dict:
+    reason = PostgresCluster.missing()
+    if reason:
+        return {"ok": False, "failed": reason}
+    cluster = PostgresCluster()
+    began = time.monotonic()
+    try:
+        cluster.create()
+        with tempfile.TemporaryDirectory(prefix="consult-faults-") as tmp:
+            app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": cluster.url})
+            with app.app_context():
+                upgrade()
+                db.engine.dispose()
+            election = prepare(app, args.voters, seed=args.seed)
+            try:
+                figures = run_database_restarts(app, election, cluster, Path(tmp), args.pg_restarts, 2.0)
+                figures["ok"] = True
+            except AssertionError as err:
+                figures = {"ok": False, "failed": str(err)[:2000]}
+            with app.app_context():
+                db.engine.dispose()
+    finally:
+        cluster.destroy()
+    figures["wall_seconds"] = round(time.monotonic() - began, 1)
+    return figures
+
+
+def _print(figures: dict) -> int:
     print(json.dumps(figures, indent=1, sort_keys=True))
     return 0 if figures["ok"] else 1
 

@@ -23,6 +23,11 @@ key together with the server's secret key) can tie that ballot to the voter, exa
 secret shown on screen. The key is bound to the voter id, so a key copied from another voter's form
 gives a different ``r`` and can never return someone else's receipt.
 
+Treat the key like ``r``: anyone holding it and the server's secret key can derive ``r`` and find the
+ballot (its receipt, or ``sha256(r)`` on a changeable ballot). The server never stores or logs it; a
+reverse proxy in front must not log request bodies or the ``Idempotency-Key`` header. Rotating
+``SECRET_KEY`` during voting turns a later resend into "already voted" (never into a second ballot).
+
 The key is drawn when the ballot form is rendered and kept through previews and refused casts of that
 form (the form posts it back), so one ballot being filled in keeps one key; a fresh page load draws a
 new one.

@@ -325,3 +325,39 @@ def run_kills(
         restart_seconds=round(max(starts[1:]), 2),
     )
     return figures
+
+
+def run_database_restarts(
+    app, election: Election, cluster, folder: Path, restarts: int, down_seconds: float
+) -> dict:
+    """Cast through gunicorn while the PostgreSQL ``cluster`` is stopped for ``down_seconds`` and started
+    again ``restarts`` times (each once a further share of the voters is done). Asserts that clients saw
+    503s with ``Retry-After`` and nothing else but 200, that casting resumed after every restart without
+    restarting the app, and the ballot-box rules; returns the figures."""
+    server = Gunicorn(cluster.url, folder, app.secret_key, workers=3)
+    server.start()
+    began = time.monotonic()
+    ups = []
+    try:
+        clients = Clients(server.port, election, threads=8, deadline=60 + 10 * restarts).start()
+        for i in range(restarts):
+            quota = len(election.voters) * (i + 1) // (restarts + 1)
+            while clients.done < quota and time.monotonic() < clients.stop_at:
+                time.sleep(0.01)
+            cluster.stop("fast")
+            time.sleep(down_seconds)
+            cluster.start()
+            ups.append(time.monotonic())
+        clients.join()
+    finally:
+        server.stop()
+    cast_seconds = time.monotonic() - began
+    figures = check_ballot_box(app, election)
+    assert figures["statuses"].get(503, 0) > 0, "no client saw an outage: the run proved nothing"
+    assert set(figures["statuses"]) == {200, 503}, figures["statuses"]
+    assert figures["retry_after"] == [str(app.config["RETRY_AFTER_SECONDS"])]
+    assert server.starts == 1, "the app was restarted: casting did not resume by itself"
+    assert any(v.done_at and v.done_at > ups[-1] for v in election.voters), "nothing cast after the restart"
+    assert "Traceback" not in (folder / "gunicorn.log").read_text()
+    figures.update(restarts=restarts, down_seconds=down_seconds, cast_seconds=round(cast_seconds, 1))
+    return figures

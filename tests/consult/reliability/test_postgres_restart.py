@@ -10,7 +10,6 @@ shared one. Without PostgreSQL's binaries the test skips with the reason, unless
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from flask_migrate import upgrade
@@ -19,8 +18,8 @@ from consult import create_app
 from consult.extensions import db
 
 from ..conftest import BASE_CONFIG
-from .casting import Clients, check_ballot_box, prepare
-from .servers import Gunicorn, PostgresCluster
+from .casting import prepare, run_database_restarts
+from .servers import PostgresCluster
 
 VOTERS = 90
 DOWN_SECONDS = 2.0
@@ -47,30 +46,7 @@ def test_a_postgres_restart_mid_casting_is_a_503_then_casting_resumes(cluster, t
         upgrade()
         db.engine.dispose()
     election = prepare(app, VOTERS, seed=15)
-    server = Gunicorn(cluster.url, tmp_path, app.secret_key, workers=3)
-    server.start()
-    try:
-        clients = Clients(server.port, election, threads=8, deadline=60).start()
-        while clients.done < VOTERS // 3:
-            time.sleep(0.01)
-        cluster.stop("fast")
-        down_at = time.monotonic()
-        time.sleep(DOWN_SECONDS)
-        cluster.start()
-        up_at = time.monotonic()
-        clients.join()
-    finally:
-        server.stop()
-    figures = check_ballot_box(app, election)
+    figures = run_database_restarts(app, election, cluster, tmp_path, restarts=1, down_seconds=DOWN_SECONDS)
     with app.app_context():
         db.engine.dispose()
     print("PostgreSQL restart figures:", figures)
-    assert figures["statuses"].get(503, 0) > 0, "no client saw the outage: the test proved nothing"
-    assert set(figures["statuses"]) == {200, 503}
-    assert figures["retry_after"] == [str(app.config["RETRY_AFTER_SECONDS"])]
-    assert server.starts == 1, "the app was restarted: casting did not resume by itself"
-    resumed = [v for v in election.voters if v.done_at and v.done_at > up_at]
-    assert resumed, "no ballot was cast after PostgreSQL came back"
-    assert all(v.refused is None for v in election.voters)
-    assert up_at - down_at >= DOWN_SECONDS
-    assert "Traceback" not in (tmp_path / "gunicorn.log").read_text()

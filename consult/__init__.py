@@ -12,7 +12,6 @@ demo content, a step in :data:`consult.demo.DEMO_STEPS`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from datetime import timedelta
@@ -23,7 +22,7 @@ from flask import Flask, render_template
 from htmx_flask import Htmx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security
@@ -66,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     db.init_app(app)
+    app.teardown_appcontext(lambda _exc: close_session())  # runs before Flask-SQLAlchemy's own
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -114,6 +114,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def close_session() -> None:
+    """End the request's session (rolls back what was not committed). When the database dropped the
+    connection (a restart, an administrator's shutdown) that rollback fails, possibly after the answer was
+    made; the connection is then already invalidated, and closing again releases it, so a dropped
+    connection never turns an answer into a 500. The pool (``pool_pre_ping``) replaces it next time."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session.registry.clear()
+
+
 def _error_pages(app: Flask) -> None:
     """Errors as a page, or for htmx as a message swapped into the page's alert region."""
 
@@ -132,8 +146,7 @@ def _error_pages(app: Flask) -> None:
         database (the session is unusable here), never a 500. The request's transaction was rolled back as
         a whole; a ballot whose commit was cut off may or may not be in, which a resend with the same cast
         key settles (original receipt or a fresh cast, never two ballots)."""
-        with contextlib.suppress(OperationalError):  # the connection is gone; the pool replaces it
-            db.session.rollback()
+        close_session()
         app.logger.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
         headers = {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"]), "Cache-Control": "no-store"}
         if is_htmx():

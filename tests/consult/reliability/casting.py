@@ -21,7 +21,9 @@ password round trip is not what these tests are about).
 
 from __future__ import annotations
 
+import html
 import http.client
+import json
 import random
 import re
 import secrets
@@ -222,7 +224,7 @@ class Clients:
                     voter.refused = f"200 without a receipt: {text[:300]}"
                     return
                 voter.receipt, voter.secret = found["receipt"].group(1), found["secret"].group(1)
-                voter.content = found["content"].group(1).replace("&#34;", '"').replace("&quot;", '"')
+                voter.content = html.unescape(found["content"].group(1))
                 voter.done_at = time.monotonic()
                 return
             if status == 503 and retry_after and "briefly unavailable" in text:
@@ -235,8 +237,6 @@ class Clients:
 
 def check_ballot_box(app: Flask, election: Election) -> dict[str, Any]:
     """Assert the rules of the module docstring; returns figures for the report."""
-    import json
-
     voters = election.voters
     refused = [(v.id, v.refused) for v in voters if v.refused]
     assert not refused, refused[:5]

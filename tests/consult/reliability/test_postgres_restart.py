@@ -45,8 +45,12 @@ def test_a_postgres_restart_mid_casting_is_a_503_then_casting_resumes(cluster, t
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    election = prepare(app, VOTERS, seed=15)
-    figures = run_database_restarts(app, election, cluster, tmp_path, restarts=1, down_seconds=DOWN_SECONDS)
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        election = prepare(app, VOTERS, seed=15)
+        figures = run_database_restarts(
+            app, election, cluster, tmp_path, restarts=1, down_seconds=DOWN_SECONDS
+        )
+    finally:
+        with app.app_context():
+            db.engine.dispose()
     print("PostgreSQL restart figures:", figures)

@@ -5,6 +5,7 @@ Retry-After and a plain message, never a 500."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -181,3 +182,33 @@ def test_a_lost_database_is_a_503_with_retry_after_not_a_500(make, client, login
     assert UNAVAILABLE in body.replace("&#39;", "'")
     assert "Traceback" not in body and "server closed" not in body
     assert "Content-Security-Policy" in response.headers
+
+
+def test_a_page_whose_user_cannot_be_loaded_is_a_503(make, client, login, monkeypatch):
+    c = _voting_contest(make)
+    login(client, make.user())
+
+    def lost(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "get", lost)
+    response = client.get(f"/contests/{c.id}")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+
+
+def test_the_cast_key_and_secret_are_never_stored_or_logged(make, client, login, caplog, ctx):
+    c = _voting_contest(make)
+    login(client, make.user())
+    key = castkeys.new_cast_key()
+    caplog.set_level(logging.DEBUG)
+    response = client.post(f"/contests/{c.id}/cast", data={**FORM, "cast_key": key})
+    client.post(f"/contests/{c.id}/cast", data={**FORM, "cast_key": key})
+    receipt, secret, _ = _shown(response.get_data(as_text=True))
+    stored = []
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            stored.extend(str(value) for row in conn.execute(table.select()) for value in row)
+    assert receipt in stored  # the ballot table was read
+    assert not [v for v in stored if key in v or secret in v]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert key not in logged and secret not in logged

@@ -1,10 +1,9 @@
-"""Long fault runs (not collected by pytest): kill -9 of gunicorn during casting, many times, and 1,000
-concurrent submissions by one voter against gunicorn. Same rules and checks as the short versions in
+"""Long fault runs (not collected by pytest): kill -9 of gunicorn during casting many times, and many
+restarts of a throwaway PostgreSQL cluster. Same rules and checks as the short versions in
 ``tests/consult/reliability/`` (see ``casting.py`` there).
 
     .venv/bin/python -m benchmarks.reliability.kill9 --kills 20 --voters 1000                 # SQLite
     .venv/bin/python -m benchmarks.reliability.kill9 --kills 20 --voters 1000 --postgres URL  # PostgreSQL
-    .venv/bin/python -m benchmarks.reliability.kill9 --double 1000 [--postgres URL]
     .venv/bin/python -m benchmarks.reliability.kill9 --pg-restarts 5 --voters 600  # own throwaway cluster
 
 SQLite runs on a new file in a temporary folder; PostgreSQL on a new database ``consult_faults_<hex>``
@@ -19,20 +18,18 @@ import json
 import secrets
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from consult import create_app
 from consult.extensions import db
-from consult.voting.models import Ballot, Participation
 from tests.consult.conftest import BASE_CONFIG
-from tests.consult.reliability.casting import _send, prepare, run_database_restarts, run_kills
-from tests.consult.reliability.servers import Gunicorn, PostgresCluster
+from tests.consult.reliability.casting import prepare, run_database_restarts, run_kills
+from tests.consult.reliability.servers import PostgresCluster
 
 
 def _database(folder: Path, postgres: str | None) -> tuple[str, str | None]:
@@ -53,65 +50,11 @@ def _drop(postgres: str, name: str) -> None:
     admin.dispose()
 
 
-def double_submission(app, folder: Path, url: str, n: int) -> dict:
-    """``n`` threads post the same voter's ballot at once (each with its own cast key, as ``n`` browser
-    tabs would); exactly one may be accepted, every other answer must be the "already voted" 422."""
-    election = prepare(app, 1, seed=1)
-    voter = election.voters[0]
-    server = Gunicorn(url, folder, app.secret_key, workers=3)
-    server.start()
-    barrier = threading.Barrier(n)
-    codes: list[int | str] = []
-    lock = threading.Lock()
-    path = f"/contests/{election.contest_id}/cast"
-
-    def post() -> None:
-        from dataclasses import replace
-
-        from consult.voting.castkeys import new_cast_key
-
-        mine = replace(voter, key=new_cast_key())
-        barrier.wait()
-        try:
-            status, _, body = _send(server.port, path, mine, timeout=120)
-            outcome: int | str = status if status != 422 or "already voted" in body else "422 other"
-        except OSError as err:
-            outcome = type(err).__name__
-        with lock:
-            codes.append(outcome)
-
-    began = time.monotonic()
-    try:
-        threads = [threading.Thread(target=post) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-    finally:
-        server.stop()
-    seconds = time.monotonic() - began
-    with app.app_context():
-        ballots = db.session.scalar(select(func.count()).select_from(Ballot))
-        polled = db.session.scalar(select(func.count()).select_from(Participation))
-        db.session.remove()
-    tally = {str(k): codes.count(k) for k in sorted(set(codes), key=str)}
-    ok = codes.count(200) == 1 and codes.count(422) == n - 1 and ballots == polled == 1
-    return {
-        "submissions": n,
-        "answers": tally,
-        "ballots": ballots,
-        "poll_book": polled,
-        "seconds": round(seconds, 1),
-        "ok": ok,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--voters", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20)
-    parser.add_argument("--double", type=int, default=0, help="run N concurrent submissions instead")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server to create a database on")
     parser.add_argument(
         "--pg-restarts", type=int, default=0, help="restart a throwaway PostgreSQL cluster N times instead"
@@ -128,15 +71,12 @@ def main(argv: list[str] | None = None) -> int:
                 upgrade()
                 db.engine.dispose()
             began = time.monotonic()
-            if args.double:
-                figures = double_submission(app, folder, url, args.double)
-            else:
-                election = prepare(app, args.voters, seed=args.seed)
-                try:
-                    figures = run_kills(app, election, url, folder, args.kills, seed=args.seed)
-                    figures["ok"] = True
-                except AssertionError as err:
-                    figures = {"ok": False, "failed": str(err)[:2000]}
+            election = prepare(app, args.voters, seed=args.seed)
+            try:
+                figures = run_kills(app, election, url, folder, args.kills, seed=args.seed)
+                figures["ok"] = True
+            except AssertionError as err:
+                figures = {"ok": False, "failed": str(err)[:2000]}
             figures["backend"] = "postgresql" if created else "sqlite"
             figures["wall_seconds"] = round(time.monotonic() - began, 1)
             with app.app_context():

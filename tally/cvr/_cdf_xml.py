@@ -1,7 +1,10 @@
-"""The XML form of the NIST CDF reader (rules in ``cdf.py``), streamed through the hardened iterparse.
+"""The XML form of the NIST CDF reader (rules in ``cdf.py``), streamed in bounded pieces.
 
 Pass 1 reads the report's ``Election`` and ``GpUnit`` elements (they may follow the CVRs) and checks that
-the fields RCTab requires are present; pass 2 streams the ``CVR`` elements, freeing each after use.
+the fields RCTab requires are present; it parses only the pieces that name them. Pass 2 feeds every byte
+to the hardened libxml2 ``Validator`` before using it, reads the CVRs of each piece from their bytes
+where ``_cdf_xml_bytes`` proves their shape, and parses the rest as hardened lxml trees (``parse_piece``).
+A document that is not UTF-8, or whose pieces cannot be cut, is read whole with defusedxml (slow path).
 """
 
 from __future__ import annotations
@@ -9,11 +12,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from xml.etree.ElementTree import Element
+
+from lxml.etree import _Element as Element
 
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
+from ._cdf_xml_bytes import Scanner, normalize_newlines
 from ._guard import check_rankings, child_text, children, fail, iterparse_xml, local, parse_rank
-from ._xmlchunks import _Fallback, chunked_children
+from ._xmlchunks import (
+    Validator,
+    XmlRefused,
+    _Fallback,
+    chunked_children,
+    parse_piece,
+    pieces,
+    root_namespaces,
+    wrapper,
+)
 
 NEEDS_ADJUDICATION = "needs-adjudication"
 REQUIRED = ("CVR", "Election", "GpUnit", "ReportGeneratingDeviceIds", "ReportingDevice", "Party")
@@ -114,66 +128,106 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
     names: dict[str, _Names] = {}
     index = 0
     position = 0
-    try:
-        for elem in chunked_children(path, _CVR_END) if fast else _slow_top_level(path):
-            tag = elem.tag
-            ns = tag[: tag.index("}") + 1] if tag[:1] == "{" else ""
-            if tag[len(ns) :] != "CVR":
+
+    def names_for(tag: str) -> tuple[str, _Names]:
+        ns = tag[: tag.index("}") + 1] if tag[:1] == "{" else ""
+        q = names.get(ns)
+        if q is None:
+            q = names[ns] = _Names(ns)
+        return tag[len(ns) :], q
+
+    def rankings_of(contest: Element, q: _Names, where: str) -> tuple:
+        pairs = _contest_pairs(contest, q, selections, path, where)
+        key = tuple(pairs)
+        rankings = known.get(key)
+        if rankings is None:
+            parsed = [(parse_rank(r, path, where), n) for r, n in pairs]
+            rankings = check_rankings(parsed, config, path, where)
+            if len(known) < 1_000_000:
+                known[key] = rankings
+        return rankings
+
+    def precinct_of(unit_id: str | None, where: str) -> str:
+        if unit_id is None:
+            return ""
+        if unit_id not in units:
+            raise fail(path, f"GpUnit {unit_id!r} not found", where)
+        return units[unit_id] or ""
+
+    def from_tree(elements) -> Iterator[Cvr]:
+        nonlocal index, position
+        for elem in elements:
+            local_name, q = names_for(elem.tag)
+            if local_name != "CVR":
                 continue
-            q = names.get(ns)
-            if q is None:
-                q = names[ns] = _Names(ns)
             position += 1
             contest = _current_contest(elem, contest_id, q)
             if contest is None:
                 continue
-            pairs: list[tuple[str, str]] = []
-            for sel in contest.findall(q.CVRContestSelection):
-                if sel.findtext(q.Status) == NEEDS_ADJUDICATION:
-                    continue
-                sid = sel.findtext(q.ContestSelectionId)
-                name = selections.get(sid) if sid is not None else None
-                if name is None:
-                    raise fail(path, f"ContestSelection {sid!r} not found", f"CVR #{position}")
-                rank_text = sel.findtext(q.Rank)
-                if rank_text is not None:
-                    pairs.append((rank_text, name))
-                    continue
-                for pos in sel.findall(q.SelectionPosition):
-                    if pos.find(q.CVRWriteIn) is not None:
-                        name = UWI
-                    if pos.findtext(q.HasIndication) == "no" or pos.findtext(q.IsAllocable) == "no":
-                        continue
-                    rank_text = pos.findtext(q.Rank)
-                    if rank_text is None:
-                        raise fail(path, "selection position has no Rank", f"CVR #{position}")
-                    pairs.append((rank_text, name))
-            key = tuple(pairs)
-            rankings = known.get(key)
-            if rankings is None:
-                where = f"CVR #{position}"
-                parsed = [(parse_rank(r, path, where), n) for r, n in pairs]
-                rankings = check_rankings(parsed, config, path, where)
-                if len(known) < 1_000_000:
-                    known[key] = rankings
-            unit_id = elem.findtext(q.BallotStyleUnitId)
-            precinct = ""
-            if unit_id is not None:
-                if unit_id not in units:
-                    raise fail(path, f"GpUnit {unit_id!r} not found", f"CVR #{position}")
-                precinct = units[unit_id] or ""
+            where = f"CVR #{position}"
+            rankings = rankings_of(contest, q, where)
+            precinct = precinct_of(elem.findtext(q.BallotStyleUnitId), where)
             index += 1
             yield Cvr(
-                rankings,
-                source,
-                f"{file_name}({index})",
-                elem.findtext(q.UniqueId) or "",
-                precinct=precinct,
+                rankings, source, f"{file_name}({index})", elem.findtext(q.UniqueId) or "", precinct=precinct
             )
+
+    if not fast:
+        yield from from_tree(_slow_top_level(path))
+        if position == 0:
+            raise fail(path, "required CDF fields missing: CVR")
+        return
+
+    namespaces = root_namespaces(path)
+    head, foot = wrapper(namespaces)
+
+    def contest_rankings(contest: bytes, at: int) -> tuple:
+        elem = parse_piece(head + contest + foot)[0]
+        return rankings_of(elem, names_for(elem.tag)[1], f"CVR #{at}")
+
+    scanner = Scanner(namespaces, contest_id, contest_rankings)
+    try:
+        for piece in pieces(path, _CVR_END, validator=Validator()):
+            piece = normalize_newlines(piece)
+            rows, position, stop = scanner.scan(piece, position)
+            for at, rankings, unique_id, unit_id in rows:
+                precinct = precinct_of(unit_id, f"CVR #{at}")
+                index += 1
+                yield Cvr(rankings, source, f"{file_name}({index})", unique_id, precinct=precinct)
+            if stop < len(piece):
+                yield from from_tree(parse_piece(head + piece[stop:] + foot))
         if position == 0:
             raise fail(path, "required CDF fields missing: CVR")
     except _Fallback:
-        raise fail(path, f"malformed XML after CVR #{position} (the CVR section does not parse)") from None
+        raise fail(path, "malformed XML (the CVR section does not parse)", f"after CVR #{position}") from None
+    except XmlRefused as err:
+        raise fail(path, str(err)) from None
+
+
+def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: str) -> list[tuple[str, str]]:
+    """``(rank text, CVR string)`` for each mark of one ``CVRContest``, in file order (rules in ``cdf``)."""
+    pairs: list[tuple[str, str]] = []
+    for sel in contest.findall(q.CVRContestSelection):
+        if sel.findtext(q.Status) == NEEDS_ADJUDICATION:
+            continue
+        sid = sel.findtext(q.ContestSelectionId)
+        name = selections.get(sid) if sid is not None else None
+        if name is None:
+            raise fail(path, f"ContestSelection {sid!r} not found", where)
+        rank_text = sel.findtext(q.Rank)
+        if rank_text is not None:
+            pairs.append((rank_text, name))
+            continue
+        for pos in sel.findall(q.SelectionPosition):
+            if pos.find(q.CVRWriteIn) is not None:
+                name = UWI
+            if pos.findtext(q.HasIndication) == "no" or pos.findtext(q.IsAllocable) == "no":
+                continue
+            rank_text = pos.findtext(q.Rank)
+            if rank_text is None:
+                raise fail(path, "selection position has no Rank", where)
+            pairs.append((rank_text, name))
+    return pairs
 
 
 class _Names:

@@ -4,8 +4,9 @@ Every reader treats its input as hostile: a file that is too large, too deeply n
 extension claims, or that asks the XML parser for a DTD or entity is refused with a ``CvrError`` naming the
 file, the record (CVR index or id) and the rule broken. Nothing else may escape a reader for bad input.
 
-XML goes only through ``defusedxml`` with DTDs, entity declarations and external references forbidden, so
-billion-laughs and XXE documents fail before any expansion happens.
+XML goes through ``defusedxml`` with DTDs, entity declarations and external references forbidden, or (large
+CDF reports, ``_xmlchunks``) through lxml's libxml2 with entity substitution, DTD loading and network access
+off and any DOCTYPE refused, so billion-laughs and XXE documents fail before any expansion happens.
 """
 
 from __future__ import annotations

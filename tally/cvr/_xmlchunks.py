@@ -1,36 +1,38 @@
-"""Fast, still hardened, streaming of the top-level children of a large XML document.
+"""Fast, hardened streaming of the top-level children of a large XML document, through libxml2 (lxml).
 
 The slow and obviously safe way is ``_guard.iterparse_xml``: defusedxml's parser, which calls Python for
-every element (about 10,000 CDF CVRs per second). This module is the fast way, and keeps the same
-guarantees:
+every element (about 10,000 CDF CVRs per second). This module is the fast way, with the same guarantees:
 
 1. **defusedxml checks the prolog.** The document is parsed by defusedxml (DTDs, entity declarations and
-   external references forbidden) up to its root start tag. A DTD, and so any entity declaration or
-   external entity, can only appear there; once the root element has started, ``<!DOCTYPE``/``<!ENTITY``
-   are syntax errors and an undefined entity reference is a parse error.
-2. **Content in bounded chunks.** The bytes after the root start tag are cut after the last closing tag
-   of a top-level child (``</…CVR>``) in each buffer of at most a few MiB; each piece is wrapped in a
-   synthetic root that re-declares the root's namespaces (and nothing else: no DOCTYPE) and parsed by
-   the C ``XMLParser``. A cut inside a comment, CDATA section or nested element cannot parse, so every
-   piece that parses is a run of whole top-level elements; memory stays bounded by the piece size
+   external references forbidden) up to its root start tag, which gives the root's namespaces. A DTD, and
+   so any entity declaration or external entity, can only appear there.
+2. **Every byte goes through a hardened libxml2 parse** (``Validator``) when the caller asks for it: lxml's
+   parser with entity substitution, DTD loading and network access off, ``huge_tree`` off, and a parser
+   target that refuses a DOCTYPE outright. The target has no element callbacks, so libxml2 checks the whole
+   document (well-formedness, encoding, characters, entity references) in C without building anything.
+3. **Content in bounded pieces.** The bytes after the root start tag are cut after the last closing tag of
+   a top-level child (``</…CVR>``) in each buffer of at most a few MiB. A piece is either read from its
+   bytes by a caller that proves its shape (``_cdf_xml_bytes``), or parsed as a tree by ``parse_piece``:
+   wrapped in a synthetic root that re-declares the root's namespaces (and nothing else: no DOCTYPE) and
+   parsed by the same hardened lxml parser, comments and processing instructions dropped, nesting deeper
+   than ``MAX_DEPTH`` refused. A cut inside a comment, CDATA section or nested element cannot parse, so
+   every piece that parses is a run of whole top-level elements; memory stays bounded by the piece size
    (``MAX_RECORD_BYTES`` at most for one element).
-3. **Any doubt falls back.** If a piece does not parse, no cut is found within the limit, or the text
-   after the root end tag is not blank, ``chunked_children`` raises ``_Fallback`` and the caller reads
-   the whole document with the slow defusedxml parser, which reports the precise error.
+4. **Any doubt falls back.** If a piece does not parse, no cut is found within the limit, or the text
+   after the root end tag is not blank, ``_Fallback`` is raised and the caller either reads the whole
+   document with the slow defusedxml parser, which reports the precise error, or reports the record.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from xml.etree.ElementTree import XML, Element, ParseError
 from xml.sax.saxutils import quoteattr
 
-import defusedxml
+from lxml import etree
 
-from ._guard import MAX_RECORD_BYTES, MAX_XML_FILE_BYTES, check_file, iterparse_xml
+from ._guard import MAX_DEPTH, MAX_RECORD_BYTES, MAX_XML_FILE_BYTES, check_file, iterparse_xml
 
 CHUNK = 4 * 1024 * 1024
 _TAIL = re.compile(rb"(?:\s|<!--(?:(?!-->).)*-->|<\?(?:(?!\?>).)*\?>)*", re.S)
@@ -39,13 +41,81 @@ _ROOT_START = re.compile(
     rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*\s*>",
     re.S,
 )
+# An element MAX_DEPTH levels below the synthetic root sits deeper than MAX_DEPTH in the document.
+_TOO_DEEP = etree.XPath("boolean(" + "/".join(["*"] * MAX_DEPTH) + ")")
 
 
 class _Fallback(Exception):
-    """The fast path cannot vouch for this document; read it with the slow parser."""
+    """The fast path cannot vouch for this piece or document; read it another way."""
 
 
-def _root_namespaces(path: Path) -> dict[str, str]:
+class XmlRefused(Exception):
+    """The hardened parse refused the document; ``str()`` says why (a DOCTYPE, a syntax error)."""
+
+
+def _hardened(**options) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, **options
+    )
+
+
+class _RefuseDoctype:
+    """A parser target without element callbacks: libxml2 parses in C and builds nothing."""
+
+    def doctype(self, name, pubid, system):
+        raise XmlRefused("XML DTD is forbidden (possible entity-expansion attack)")
+
+    def close(self) -> None:
+        return None
+
+
+class Validator:
+    """A hardened, non-building libxml2 parse of one whole document, fed in chunks.
+
+    ``feed``/``close`` raise ``XmlRefused`` for a DOCTYPE (so no entity can be declared or fetched), an
+    undefined entity reference, malformed markup, bad encoding or characters XML forbids.
+    """
+
+    def __init__(self) -> None:
+        self._parser = _hardened(target=_RefuseDoctype())
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self._parser.feed(data)
+        except XmlRefused:
+            raise
+        except etree.XMLSyntaxError as err:
+            raise XmlRefused(f"malformed XML ({_message(err)})") from None
+
+    def close(self) -> None:
+        try:
+            self._parser.close()
+        except XmlRefused:
+            raise
+        except etree.XMLSyntaxError as err:
+            raise XmlRefused(f"malformed XML ({_message(err)})") from None
+
+
+def _message(err: etree.XMLSyntaxError) -> str:
+    return str(err.msg or err).split(" (<string>")[0]
+
+
+_TREE_PARSER = _hardened(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+def parse_piece(text: bytes) -> etree._Element:
+    """The synthetic root of one piece, parsed by the hardened lxml parser; ``_Fallback`` if it does not
+    parse or nests deeper than ``MAX_DEPTH`` (libxml2 itself stops at 256 levels)."""
+    try:
+        root = etree.fromstring(text, _TREE_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        raise _Fallback from None
+    if _TOO_DEEP(root):
+        raise _Fallback
+    return root
+
+
+def root_namespaces(path: Path) -> dict[str, str]:
     """The namespaces declared on the root, read by defusedxml (which refuses any DTD or entity)."""
     declared: dict[str, str] = {}
     events = iterparse_xml(path, events=("start-ns", "start"))
@@ -59,20 +129,37 @@ def _root_namespaces(path: Path) -> dict[str, str]:
     return declared
 
 
-def chunked_children(
-    path: Path, close_tag: re.Pattern[bytes], only_if: tuple[bytes, ...] | None = None
-) -> Iterator[Element]:
-    """Every top-level child element of ``path``, parsed in pieces cut after ``close_tag`` matches.
+def wrapper(namespaces: dict[str, str]) -> tuple[bytes, bytes]:
+    """The start and end tags of a synthetic root declaring ``namespaces`` (and nothing else)."""
+    decl = "".join(f" xmlns{':' + p if p else ''}={quoteattr(u)}" for p, u in namespaces.items()).encode()
+    return b"<r" + decl + b">", b"</r>"
 
+
+def pieces(
+    path: Path,
+    close_tag: re.Pattern[bytes],
+    only_if: tuple[bytes, ...] | None = None,
+    validator: Validator | None = None,
+) -> Iterator[bytes]:
+    """Runs of whole top-level children of ``path`` (bytes), cut after ``close_tag`` matches, in order.
+
+    With ``validator``, every byte of the file is fed to it before any piece holding that byte is yielded.
     With ``only_if``, a piece whose bytes contain none of those names (and hold no comment or CDATA
-    section, which could hide a false cut) is skipped unparsed: a metadata pass need not build every CVR.
+    section, which could hide a false cut) is skipped: a metadata pass need not look at every CVR.
     """
     check_file(path, MAX_XML_FILE_BYTES)
-    namespaces = _root_namespaces(path)
-    decl = "".join(f" xmlns{':' + p if p else ''}={quoteattr(u)}" for p, u in namespaces.items()).encode()
-    head, foot = b"<r" + decl + b">", b"</r>"
     with open(path, "rb") as handle:
-        buf = handle.read(CHUNK)
+
+        def read() -> bytes:
+            data = handle.read(CHUNK)
+            if validator is not None:
+                if data:
+                    validator.feed(data)
+                else:
+                    validator.close()
+            return data
+
+        buf = read()
         m = _ROOT_START.match(buf)
         if not m:
             raise _Fallback
@@ -82,7 +169,7 @@ def chunked_children(
         eof = False
         while True:
             if not eof and len(buf) - pos < CHUNK:
-                more = handle.read(CHUNK)
+                more = read()
                 buf = buf[pos:] + more
                 pos = 0
                 eof = not more
@@ -95,19 +182,29 @@ def chunked_children(
                 tail = _TAIL.match(buf, last.end())
                 if tail is None or tail.end() != len(buf):
                     raise _Fallback
-                yield from _parse(head + buf[pos : last.start()] + foot)
+                yield buf[pos : last.start()]
                 return
             if cut is None or cut <= pos:
                 if len(buf) - pos > MAX_RECORD_BYTES:
                     raise _Fallback
-                more = handle.read(CHUNK)
+                more = read()
                 eof = not more
                 buf = buf[pos:] + more
                 pos = 0
                 continue
             if only_if is None or _worth_parsing(buf, pos, cut, only_if):
-                yield from _parse(head + buf[pos:cut] + foot)
+                yield buf[pos:cut]
             pos = cut
+
+
+def chunked_children(
+    path: Path, close_tag: re.Pattern[bytes], only_if: tuple[bytes, ...] | None = None
+) -> Iterator[etree._Element]:
+    """Every top-level child element of ``path`` (or, with ``only_if``, of the pieces naming one of
+    those elements), each piece parsed as a tree by ``parse_piece``."""
+    head, foot = wrapper(root_namespaces(path))
+    for piece in pieces(path, close_tag, only_if):
+        yield from parse_piece(head + piece + foot)
 
 
 def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
@@ -127,17 +224,3 @@ def _worth_parsing(buf: bytes, start: int, end: int, only_if: tuple[bytes, ...])
     if any(buf.find(name, start, end) >= 0 for name in only_if):
         return True
     return buf.find(b"<!--", start, end) >= 0 or buf.find(b"<![CDATA[", start, end) >= 0
-
-
-def _parse(text: bytes) -> list[Element]:
-    """The children of one synthetic-root piece; the cyclic GC is paused meanwhile (an element tree
-    has no reference cycles, and collections during a large parse traverse every live object)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return list(XML(text))
-    except (ParseError, ValueError, LookupError, defusedxml.DefusedXmlException):
-        raise _Fallback from None
-    finally:
-        if paused:
-            gc.enable()

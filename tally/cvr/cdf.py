@@ -23,8 +23,10 @@ Deviations, on purpose: ``IsWriteIn`` is accepted as JSON ``true`` as well as th
 (RCTab only honours the string); an XML position without ``IsAllocable`` counts as allocable (RCTab fails
 with an internal error).
 
-Both forms stream: JSON through ``_jsonstream`` (two passes, the first skipping the ``CVR`` array), XML
-through a hardened ``iterparse`` (two passes, since ``Election`` may follow the CVRs).
+Both forms stream: JSON through ``_jsonstream`` (two passes, the first skipping the ``CVR`` array), XML in
+two passes too, since ``Election`` may follow the CVRs (``_cdf_xml``): every byte through a hardened
+libxml2 parse that refuses any DOCTYPE (``_xmlchunks``), CVRs read from their bytes when a grammar proves
+their shape and from hardened lxml trees otherwise (``_cdf_xml_bytes``).
 """
 
 from __future__ import annotations

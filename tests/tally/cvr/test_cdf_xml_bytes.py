@@ -1,0 +1,260 @@
+"""The CDF XML reader's byte path (``_cdf_xml_bytes``) against its tree path, and the hardened libxml2 parse.
+
+The byte path may only read what a tree would say: generated reports mix CVRs in the proved shape with
+every construct that must send a piece to the tree (comments, entity references, namespace prefixes,
+CRLF line ends, whitespace in ids, nested holders, repeated or missing fields, several snapshots and
+contests), cut into small pieces, and the result (or the error) must equal the tree path's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tally.cvr import _cdf_xml, _cdf_xml_bytes, _xmlchunks, read_source
+from tally.cvr._xmlchunks import Validator, XmlRefused, _Fallback, parse_piece
+from tally.errors import CvrError
+
+from . import builders as b
+from .conftest import config_for
+
+NS = "NIST_V0_cast_vote_records.xsd"
+METADATA = (
+    '<Election ObjectId="e1">'
+    + "".join(
+        f'<Candidate ObjectId="c-{c}"><Name>{n}</Name></Candidate>'
+        for c, n in zip("abc", b.NAMES, strict=True)
+    )
+    + '<Contest ObjectId="k1"><Name>Mayor</Name>'
+    + "".join(
+        f'<ContestSelection ObjectId="cs-{c}"><CandidateIds>c-{c}</CandidateIds></ContestSelection>'
+        for c in "abc"
+    )
+    + '</Contest></Election><GpUnit ObjectId="g1"><Name>P1</Name></GpUnit><GpUnit ObjectId="g 2"/>'
+    '<Party ObjectId="p"/><ReportGeneratingDeviceIds>rd</ReportGeneratingDeviceIds>'
+    "<ReportingDevice ObjectId='rd'/>"
+)
+
+ws = st.sampled_from(["", "\n", "\n    ", "\r\n  ", "\t", " "])
+ids = st.sampled_from(["s1", "s 2", "s\t2", ""])
+
+
+@st.composite
+def position(draw):
+    parts = []
+    if draw(st.booleans()):
+        parts.append(f"<Rank>{draw(st.sampled_from(['1', '2', '3', '12', ' 2 ', 'x']))}</Rank>")
+    if draw(st.integers(0, 4)) == 0:
+        text = "Zed &amp; co" if draw(st.integers(0, 5)) == 0 else "Zed"
+        parts.append(f"<CVRWriteIn><Text>{text}</Text></CVRWriteIn>")
+    for name in ("HasIndication", "IsAllocable"):
+        if draw(st.booleans()):
+            parts.append(f"<{name}>{draw(st.sampled_from(['yes', 'no', 'unknown']))}</{name}>")
+    draw(st.randoms()).shuffle(parts)
+    return "<SelectionPosition>" + draw(ws).join(parts) + "</SelectionPosition>"
+
+
+@st.composite
+def selection(draw):
+    parts = [
+        f"<ContestSelectionId>{draw(st.sampled_from(['cs-a', 'cs-b', 'cs-c', 'cs-x']))}</ContestSelectionId>"
+    ]
+    if draw(st.integers(0, 5)) == 0:
+        parts.append("<Status>needs-adjudication</Status>")
+    if draw(st.integers(0, 3)) == 0:
+        parts.append(f"<Rank>{draw(st.sampled_from(['1', '2', '4']))}</Rank>")
+    parts += draw(st.lists(position(), max_size=2))
+    return "<CVRContestSelection>" + draw(ws).join(parts) + "</CVRContestSelection>"
+
+
+@st.composite
+def contest(draw):
+    if draw(st.integers(0, 12)) == 0:
+        return "<CVRContest/>"
+    parts = [f"<ContestId>{draw(st.sampled_from(['k1', 'k1', 'k2', 'k1 ']))}</ContestId>"]
+    parts += draw(st.lists(selection(), max_size=3))
+    if draw(st.booleans()):
+        parts.append("<Undervotes>0</Undervotes>")
+    return "<CVRContest>" + draw(ws).join(parts) + "</CVRContest>"
+
+
+@st.composite
+def cvr(draw):
+    snapshots = []
+    for _ in range(draw(st.integers(1, 3))):
+        attrs = f' ObjectId="{draw(ids)}"' if draw(st.integers(0, 8)) else ""
+        if draw(st.integers(0, 5)) == 0:
+            attrs += ' Note="a/>b"'
+        body = draw(ws).join(draw(st.lists(contest(), min_size=1, max_size=2)))
+        snapshots.append(f"<CVRSnapshot{attrs}>{body}<Type>original</Type></CVRSnapshot>")
+    parts = [*snapshots]
+    if draw(st.integers(0, 8)):
+        parts.append(f"<CurrentSnapshotId>{draw(ids)}</CurrentSnapshotId>")
+    if draw(st.booleans()):
+        parts.append(f"<UniqueId>{draw(st.sampled_from(['u1', 'u 2', '', 'ü7']))}</UniqueId>")
+    if draw(st.booleans()):
+        parts.append(
+            f"<BallotStyleUnitId>{draw(st.sampled_from(['g1', 'g 2', 'g1', 'nowhere']))}</BallotStyleUnitId>"
+        )
+    odd = draw(st.integers(0, 30))
+    if odd == 0:
+        parts.append("<!-- a comment -->")
+    elif odd == 1:
+        parts.append("<BallotImage><Location>x.png</Location></BallotImage>")
+    elif odd == 2:
+        parts.append("<UniqueId>again</UniqueId>")
+    elif odd == 3:
+        parts.append("<Extra><Deep><Deeper>x</Deeper></Deep></Extra>")
+    elif odd == 4:
+        parts.append("<UniqueId>&#x75;9</UniqueId>")
+    elif odd == 5:
+        parts.append("<ElectionId/>")
+    draw(st.randoms()).shuffle(parts)
+    return "<CVR>" + draw(ws).join(parts) + "</CVR>"
+
+
+def read(path):
+    config = config_for(path, "cdf", b.NAMES, contestId="Mayor", undeclaredWriteInLabel="UWI")
+    return [c for s in config.sources for c in read_source(s, config)]
+
+
+def _prefixed(xml: str, prefix: str) -> str:
+    if not prefix:
+        return xml
+    return xml.replace("</", "\0").replace("<", "<" + prefix).replace("\0", "</" + prefix)
+
+
+def _outcome(config):
+    try:
+        return [
+            (c.rankings, c.record_id, c.supplied_id, c.precinct)
+            for s in config.sources
+            for c in read_source(s, config)
+        ]
+    except CvrError as err:
+        return str(err)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    cvrs=st.lists(cvr(), min_size=1, max_size=12),
+    prefix=st.sampled_from(["", "cdf:"]),
+    chunk=st.sampled_from([256, 700, 4 * 1024 * 1024]),
+    gap=ws,
+)
+def test_byte_path_reads_what_the_tree_path_reads(tmp_path_factory, cvrs, prefix, chunk, gap):
+    folder = tmp_path_factory.mktemp("bytes")
+    declare = f'xmlns:cdf="{NS}"' if prefix else f'xmlns="{NS}"'
+    body = gap.join(_prefixed(c, prefix) for c in cvrs) + gap + _prefixed(METADATA, prefix)
+    path = folder / "cvr.xml"
+    path.write_bytes(
+        (f'<?xml version="1.0" encoding="UTF-8"?>\n<{prefix}CastVoteRecordReport {declare}>{gap}'
+         f"{body}</{prefix}CastVoteRecordReport>\n").encode()
+    )  # fmt: skip
+    config = config_for(path, "cdf", b.NAMES, max_rankings=3, contestId="Mayor", undeclaredWriteInLabel="UWI")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xmlchunks, "CHUNK", chunk)
+        fast = _outcome(config)
+        mp.setattr(_cdf_xml_bytes.Scanner, "scan", lambda self, piece, at: ([], at, 0))
+        tree = _outcome(config)
+    assert fast == tree
+
+
+def test_byte_path_is_taken_for_plain_cvrs(tmp_path, monkeypatch):
+    path = b.cdf_xml(tmp_path)
+    body = path.read_text()
+    start, end = body.index("<CVR>"), body.index("<Election")
+    path.write_text(body[:start] + body[start:end] * 50 + body[end:])
+    calls = []
+    original = _xmlchunks.parse_piece
+
+    def counting(text):
+        calls.append(len(text))
+        return original(text)
+
+    monkeypatch.setattr(_cdf_xml, "parse_piece", counting)
+    assert len(read(path)) == 50
+    # one small tree per distinct contest (cache miss) and one for the trailing metadata
+    assert len(calls) == 2
+
+
+# --- the hardened libxml2 parse ----------------------------------------------------------------------
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><r>&lol3;</r>'
+)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        BILLION_LAUGHS,
+        b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        b'<!DOCTYPE r SYSTEM "http://127.0.0.1:9/evil.dtd"><r/>',
+        b'<!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><r/>',
+        b"<!DOCTYPE r><r/>",
+    ],
+    ids=["billion-laughs", "external-entity", "external-dtd", "parameter-entity", "plain-doctype"],
+)
+def test_validator_refuses_any_doctype(doc):
+    v = Validator()
+    with pytest.raises(XmlRefused, match="XML DTD is forbidden"):
+        for i in range(0, len(doc), 16):
+            v.feed(doc[i : i + 16])
+        v.close()
+
+
+@pytest.mark.parametrize(
+    ("doc", "why"),
+    [
+        (b"<r>&lol;</r>", "Entity 'lol' not defined"),
+        (b"<r><a></b></r>", "mismatch"),
+        (b"<r>\xff</r>", "encoding"),
+        (b"<r>\x01</r>", "Char"),
+        (b"<r/><r/>", "Extra content"),
+        (b"<r>", "Premature end"),
+    ],
+)
+def test_validator_refuses_malformed_documents(doc, why):
+    v = Validator()
+    with pytest.raises(XmlRefused, match=f"malformed XML .*{why}"):
+        v.feed(doc)
+        v.close()
+
+
+def test_tree_pieces_refuse_nesting_deeper_than_the_limit():
+    ok = b"<r>" + b"<a>" * 63 + b"</a>" * 63 + b"</r>"
+    assert len(parse_piece(ok)) == 1
+    with pytest.raises(_Fallback):
+        parse_piece(b"<r>" + b"<a>" * 64 + b"</a>" * 64 + b"</r>")
+    with pytest.raises(_Fallback):  # libxml2's own limit, far beyond ours
+        parse_piece(b"<r>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</r>")
+
+
+def test_tree_pieces_expand_no_entity():
+    with pytest.raises(_Fallback):
+        parse_piece(b"<r>&x;</r>")
+    assert parse_piece(b"<r><a>&amp;&#65;</a></r>")[0].text == "&A"
+
+
+def test_deep_nesting_inside_a_cvr_is_an_error_naming_the_record(tmp_path):
+    path = b.cdf_xml(tmp_path)
+    body = path.read_text()
+    deep = "<a>" * 80 + "</a>" * 80
+    path.write_text(body.replace("<UniqueId>u1</UniqueId>", "<UniqueId>u1</UniqueId>" + deep))
+    with pytest.raises(CvrError, match=r"cvr.xml: .*(CVR|nest)"):
+        read(path)
+
+
+def test_undefined_entity_inside_a_cvr_is_an_error_naming_the_file(tmp_path):
+    path = b.cdf_xml(tmp_path)
+    path.write_text(path.read_text().replace("<UniqueId>u1</UniqueId>", "<UniqueId>&lol;</UniqueId>"))
+    with pytest.raises(CvrError, match=r"cvr.xml: malformed XML .*(undefined entity|lol)"):
+        read(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lxml.etree import _Element as Element
 
+from ..errors import CvrError
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
 from ._cdf_xml_bytes import Scanner, normalize_newlines
 from ._guard import check_rankings, child_text, children, fail, iterparse_xml, local, parse_rank
@@ -186,12 +187,23 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
         return rankings_of(elem, names_for(elem.tag)[1], f"CVR #{at}")
 
     scanner = Scanner(namespaces, contest_id, contest_rankings)
+    validator = Validator()
     try:
-        for piece in pieces(path, _CVR_END, validator=Validator()):
+        for piece in pieces(path, _CVR_END, validator=validator):
             piece = normalize_newlines(piece)
-            rows, position, stop = scanner.scan(piece, position)
+            try:
+                rows, position, stop = scanner.scan(piece, position)
+            except CvrError:
+                validator.wait()  # a document that is not XML is reported as such first
+                raise
+            validator.wait()
             for at, rankings, unique_id, unit_id in rows:
-                precinct = precinct_of(unit_id, f"CVR #{at}")
+                if unit_id is None:
+                    precinct = ""
+                else:
+                    precinct = units.get(unit_id)
+                    if precinct is None:
+                        precinct = precinct_of(unit_id, f"CVR #{at}")
                 index += 1
                 yield Cvr(rankings, source, f"{file_name}({index})", unique_id, precinct=precinct)
             if stop < len(piece):
@@ -199,9 +211,15 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
         if position == 0:
             raise fail(path, "required CDF fields missing: CVR")
     except _Fallback:
+        try:
+            validator.wait()  # libxml2's own message, with line and column, if it has one
+        except XmlRefused as err:
+            raise fail(path, str(err)) from None
         raise fail(path, "malformed XML (the CVR section does not parse)", f"after CVR #{position}") from None
     except XmlRefused as err:
         raise fail(path, str(err)) from None
+    finally:
+        validator.shutdown()
 
 
 def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: str) -> list[tuple[str, str]]:

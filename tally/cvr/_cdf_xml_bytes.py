@@ -186,6 +186,61 @@ class Scanner:
         known = self._known
         contest_id = self._contest_id
         append = out.append
+        shaped = piece.translate(_ZERO)
+        while pos < n:
+            if not piece.startswith(opening, pos):
+                break
+            end = piece.find(closing, pos)
+            if end < 0:
+                break
+            end += len(closing)
+            shape = shaped[pos:end]
+            layout = shapes.get(shape)
+            if layout is None:
+                if g.cvr.fullmatch(shape) is None:
+                    break
+                layout = _layout(shape, g)
+                if len(shapes) < MAX_SHAPES:
+                    shapes[shape] = layout
+            position += 1
+            current, snapshots, unique, unit = layout
+            current_id = piece[pos + current[0] : pos + current[1]] if current is not None else None
+            contest = None
+            for object_id, contests in snapshots:
+                if object_id is None:
+                    value = None
+                else:
+                    value = piece[pos + object_id[0] : pos + object_id[1]].translate(_ATTR_WS)
+                if value == current_id:
+                    for cid, (lo, hi) in contests:
+                        if cid is not None and piece[pos + cid[0] : pos + cid[1]] == contest_id:
+                            contest = piece[pos + lo : pos + hi]
+                            break
+                    break
+            if contest is not None:
+                rankings = known.get(contest)
+                if rankings is None:
+                    rankings = self._rankings_of(contest, position)
+                    if self._known_bytes < MAX_CONTEST_KEY_BYTES:
+                        known[contest] = rankings
+                        self._known_bytes += len(contest)
+                append(
+                    (
+                        position,
+                        rankings,
+                        piece[pos + unique[0] : pos + unique[1]].decode() if unique is not None else "",
+                        piece[pos + unit[0] : pos + unit[1]].decode() if unit is not None else None,
+                    )
+                )
+            pos = end
+            while pos < n and piece[pos] in b" \t\n":
+                pos += 1
+        return out, position, pos
+        opening, closing = g.open, g.close
+        shapes = self._shapes
+        known = self._known
+        contest_id = self._contest_id
+        append = out.append
         while pos < n:
             if not piece.startswith(opening, pos):
                 break

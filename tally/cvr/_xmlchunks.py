@@ -9,7 +9,8 @@ every element (about 10,000 CDF CVRs per second). This module is the fast way, w
 2. **Every byte goes through a hardened libxml2 parse** (``Validator``) when the caller asks for it: lxml's
    parser with entity substitution, DTD loading and network access off, ``huge_tree`` off, and a parser
    target that refuses a DOCTYPE outright. The target has no element callbacks, so libxml2 checks the whole
-   document (well-formedness, encoding, characters, entity references) in C without building anything.
+   document (well-formedness, encoding, characters, entity references) in C without building anything,
+   in a background thread that runs ahead of the caller.
 3. **Content in bounded pieces.** The bytes after the root start tag are cut after the last closing tag of
    a top-level child (``</…CVR>``) in each buffer of at most a few MiB. A piece is either read from its
    bytes by a caller that proves its shape (``_cdf_xml_bytes``), or parsed as a tree by ``parse_piece``:
@@ -26,7 +27,9 @@ every element (about 10,000 CDF CVRs per second). This module is the fast way, w
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -41,8 +44,6 @@ _ROOT_START = re.compile(
     rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*\s*>",
     re.S,
 )
-# An element MAX_DEPTH levels below the synthetic root sits deeper than MAX_DEPTH in the document.
-_TOO_DEEP = etree.XPath("boolean(" + "/".join(["*"] * MAX_DEPTH) + ")")
 
 
 class _Fallback(Exception):
@@ -72,45 +73,67 @@ class _RefuseDoctype:
 class Validator:
     """A hardened, non-building libxml2 parse of one whole document, fed in chunks.
 
-    ``feed``/``close`` raise ``XmlRefused`` for a DOCTYPE (so no entity can be declared or fetched), an
-    undefined entity reference, malformed markup, bad encoding or characters XML forbids.
+    ``feed``/``close`` hand the bytes to one background thread (libxml2 runs without the GIL, so the
+    check overlaps the caller's own work on a second core); ``wait`` blocks until every byte fed so far
+    has been parsed and raises ``XmlRefused`` for a DOCTYPE (so no entity can be declared or fetched),
+    an undefined entity reference, malformed markup, bad encoding or characters XML forbids. ``shutdown``
+    stops the thread. Callers use no byte before ``wait`` has vouched for it.
     """
 
     def __init__(self) -> None:
-        self._parser = _hardened(target=_RefuseDoctype())
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xml-validator")
+        self._pending: list[Future] = []
+        self._parser: etree.XMLParser | None = None
+
+    def _run(self, data: bytes | None) -> None:
+        if self._parser is None:  # created in the thread that uses it
+            self._parser = _hardened(target=_RefuseDoctype())
+        try:
+            if data is None:
+                self._parser.close()
+            else:
+                self._parser.feed(data)
+        except XmlRefused:
+            raise
+        except etree.XMLSyntaxError as err:
+            raise XmlRefused(f"malformed XML ({_message(err)})") from None
 
     def feed(self, data: bytes) -> None:
-        try:
-            self._parser.feed(data)
-        except XmlRefused:
-            raise
-        except etree.XMLSyntaxError as err:
-            raise XmlRefused(f"malformed XML ({_message(err)})") from None
+        self._pending.append(self._pool.submit(self._run, data))
 
     def close(self) -> None:
-        try:
-            self._parser.close()
-        except XmlRefused:
-            raise
-        except etree.XMLSyntaxError as err:
-            raise XmlRefused(f"malformed XML ({_message(err)})") from None
+        self._pending.append(self._pool.submit(self._run, None))
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _message(err: etree.XMLSyntaxError) -> str:
     return str(err.msg or err).split(" (<string>")[0]
 
 
-_TREE_PARSER = _hardened(remove_comments=True, remove_pis=True, collect_ids=False)
+_local = threading.local()
 
 
 def parse_piece(text: bytes) -> etree._Element:
     """The synthetic root of one piece, parsed by the hardened lxml parser; ``_Fallback`` if it does not
-    parse or nests deeper than ``MAX_DEPTH`` (libxml2 itself stops at 256 levels)."""
+    parse or nests deeper than ``MAX_DEPTH`` (libxml2 itself stops at 256 levels). Parsers and XPath
+    evaluators are not shared between threads."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _hardened(remove_comments=True, remove_pis=True, collect_ids=False)
+        # An element MAX_DEPTH levels below the synthetic root sits deeper than MAX_DEPTH in the document.
+        _local.too_deep = etree.XPath("boolean(" + "/".join(["*"] * MAX_DEPTH) + ")")
     try:
-        root = etree.fromstring(text, _TREE_PARSER)
+        root = etree.fromstring(text, parser)
     except (etree.XMLSyntaxError, ValueError):
         raise _Fallback from None
-    if _TOO_DEEP(root):
+    if _local.too_deep(root):
         raise _Fallback
     return root
 
@@ -221,6 +244,21 @@ def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
 
 
 def _worth_parsing(buf: bytes, start: int, end: int, only_if: tuple[bytes, ...]) -> bool:
-    if any(buf.find(name, start, end) >= 0 for name in only_if):
-        return True
-    return buf.find(b"<!--", start, end) >= 0 or buf.find(b"<![CDATA[", start, end) >= 0
+    """Whether ``buf[start:end]`` may hold a start tag named in ``only_if`` (any prefix) or a comment or
+    CDATA section (which could hide a false cut). Over-approximates; single-byte and name searches only."""
+    bang = buf.find(b"!", start, end)
+    while bang >= 0:
+        if buf[bang - 1] == 0x3C:  # "<!": a comment, CDATA section or declaration
+            return True
+        bang = buf.find(b"!", bang + 1, end)
+    for name in only_if:
+        at = buf.find(name, start, end)
+        while at >= 0:
+            after = at + len(name)
+            if buf[at - 1] in b"<:" and buf[after : after + 1] in _NAME_ENDS:
+                return True
+            at = buf.find(name, after, end)
+    return False
+
+
+_NAME_ENDS = (b" ", b"\t", b"\n", b"\r", b"/", b">")

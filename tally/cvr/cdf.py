@@ -100,7 +100,7 @@ class _CvrSelection(msgspec.Struct, gc=False):
 
 class _CvrContest(msgspec.Struct, gc=False):
     ContestId: str
-    CVRContestSelection: list[_CvrSelection] = []
+    CVRContestSelection: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # decoded once per distinct value
 
 
 class _Snapshot(msgspec.Struct, gc=False):
@@ -171,11 +171,14 @@ def _read_json(source: CvrSource, config: ContestConfig) -> Iterator[Cvr]:
 
 
 def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr]:
+    """The CVRs of the file. A contest's ``CVRContestSelection`` list is decoded and checked once per
+    distinct raw JSON value (exports repeat a few thousand ballots): the raw bytes map to the rankings."""
     path = source.file_path
     file_name = path.name
     cvr_decoders = decoders(_Cvr)
     unset = msgspec.UNSET
-    known: dict[tuple, tuple] = {}  # raw (rank, name) pairs -> validated rankings, interned
+    known: dict[bytes, tuple] = {}
+    known_bytes = 0
     index = 0
     for _key, first, batch in members(path, {"CVR": cvr_decoders}):
         if first is None:
@@ -203,30 +206,14 @@ def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr
                 raise fail(
                     path, f"CVR has no CVRContest for contest {contest_id!r}", f"CVR[{first + offset}]"
                 )
-            pairs: list[tuple[int, str]] = []
-            append = pairs.append
-            for sel in contest.CVRContestSelection:
-                name = selections.get(sel.ContestSelectionId)
-                if name is None:
-                    where = f"CVR[{first + offset}]"
-                    raise fail(path, f"ContestSelection {sel.ContestSelectionId!r} not found", where)
-                if sel.Rank is not unset:
-                    append((sel.Rank, name))
-                    continue
-                for pos in sel.SelectionPosition:
-                    if pos.CVRWriteIn is not unset:
-                        name = UWI
-                    if pos.HasIndication != "no" and pos.IsAllocable != "no":
-                        append((pos.Rank, name))
-            key = tuple(pairs)
+            raw = contest.CVRContestSelection
+            key = b"[]" if raw is unset else bytes(raw)
             rankings = known.get(key)
             if rankings is None:
-                where = f"CVR[{first + offset}]"
-                for rank, _ in pairs:
-                    _rank(rank, path, where)
-                rankings = check_rankings(pairs, config, path, where)
-                if len(known) < 1_000_000:
+                rankings = _json_rankings(key, selections, config, path, f"CVR[{first + offset}]")
+                if known_bytes < MAX_KNOWN_BYTES:
                     known[key] = rankings
+                    known_bytes += len(key)
             unit = cvr.BallotStyleUnitId
             yield Cvr(
                 rankings,
@@ -235,6 +222,35 @@ def _json_records(source, config, contest_id, selections, units) -> Iterator[Cvr
                 cvr.BallotPrePrintedId or "",
                 precinct=(units.get(unit) or "") if unit is not None else "",
             )
+
+
+MAX_KNOWN_BYTES = 64 * 1024**2
+_SELECTIONS = msgspec.json.Decoder(list[_CvrSelection])
+
+
+def _json_rankings(raw: bytes, selections, config, path: Path, where: str) -> tuple:
+    """The validated rankings of one ``CVRContestSelection`` list (raw JSON)."""
+    try:
+        marks = _SELECTIONS.decode(raw)
+    except (msgspec.DecodeError, ValueError, RecursionError) as err:
+        raise fail(path, f"invalid CVR record ({err})", where) from None
+    unset = msgspec.UNSET
+    pairs: list[tuple[int, str]] = []
+    for sel in marks:
+        name = selections.get(sel.ContestSelectionId)
+        if name is None:
+            raise fail(path, f"ContestSelection {sel.ContestSelectionId!r} not found", where)
+        if sel.Rank is not unset:
+            pairs.append((sel.Rank, name))
+            continue
+        for pos in sel.SelectionPosition:
+            if pos.CVRWriteIn is not unset:
+                name = UWI
+            if pos.HasIndication != "no" and pos.IsAllocable != "no":
+                pairs.append((pos.Rank, name))
+    for rank, _ in pairs:
+        _rank(rank, path, where)
+    return check_rankings(pairs, config, path, where)
 
 
 def _rank(value, path: Path, where: str) -> int:

@@ -54,19 +54,20 @@ def _slow_top_level(path: Path) -> Iterator[Element]:
         raise fail(path, "empty XML document")
 
 
-def _top_level(path: Path, fast: bool) -> Iterator[tuple[str, Element]]:
-    children = chunked_children(path, _CVR_END, _METADATA) if fast else _slow_top_level(path)
-    for elem in children:
-        yield local(elem.tag), elem
-
-
 def _metadata_pass(path: Path, fast: bool, source: CvrSource):
+    """Candidates, contest, GpUnits and the top-level names seen. The fast way parses only pieces that
+    may hold a start tag in ``wanted``: ``Election`` and ``GpUnit`` everywhere, the elements RCTab only
+    requires to exist until one has been seen."""
     seen: set[str] = set()
     candidates: dict[str, str] = {}
     units: dict[str, str | None] = {}
     contest = None
-    for tag, elem in _top_level(path, fast):
+    wanted = list(_METADATA)
+    for elem in chunked_children(path, _CVR_END, wanted) if fast else _slow_top_level(path):
+        tag = local(elem.tag)
         seen.add(tag)
+        if tag.encode() in wanted and tag not in ("Election", "GpUnit"):
+            wanted.remove(tag.encode())
         if tag == "Election":
             for cand in children(elem, "Candidate"):
                 cid = cand.get("ObjectId", "")
@@ -249,7 +250,7 @@ def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: s
 
 
 class _Names:
-    """Element names qualified with one namespace, for C-speed ``find``."""
+    """Element names qualified with one namespace, for ``find`` and ``findtext``."""
 
     def __init__(self, ns: str):
         for name in _FIELDS:

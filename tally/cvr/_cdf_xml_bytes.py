@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 
 _ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ATTR_WS = bytes.maketrans(b"\t\n", b"  ")
-_NAME = rb"[A-Za-z_][\w.\-]*"
+_NAME = rb"[A-Za-z_][\w.\-]*+"
 _ATTRS = rb"""(?:\s+(?!xmlns[:=\s])[^\s=/>"'<]+\s*=\s*(?:"[^"<&]*"|'[^'<&]*'))*+\s*"""
 _STRUCTURE = (
     b"CVR",
@@ -46,7 +46,7 @@ _STRUCTURE = (
 )
 _CVR_FIELDS = (b"CurrentSnapshotId", b"UniqueId", b"BallotStyleUnitId")
 _CONTEST_FIELDS = (b"ContestId",)
-MAX_SHAPES = 4096
+MAX_SHAPE_BYTES = 32 * 1024**2
 MAX_CONTEST_KEY_BYTES = 64 * 1024**2
 
 
@@ -155,6 +155,7 @@ class Scanner:
         self._prefixes = {p.encode() for p in prefixes} | {b""}
         self._grammars: dict[bytes, _Grammar] = {}
         self._shapes: dict[bytes, tuple] = {}
+        self._shape_bytes = 0
         self._contest_id = contest_id.encode()
         self._rankings_of = rankings_of
         self._known: dict[bytes, tuple] = {}
@@ -200,8 +201,9 @@ class Scanner:
                 if g.cvr.fullmatch(shape) is None:
                     break
                 layout = _layout(shape, g)
-                if len(shapes) < MAX_SHAPES:
+                if self._shape_bytes < MAX_SHAPE_BYTES:
                     shapes[shape] = layout
+                    self._shape_bytes += len(shape)
             position += 1
             current, snapshots, unique, unit = layout
             current_id = piece[pos + current[0] : pos + current[1]] if current is not None else None
@@ -230,58 +232,6 @@ class Scanner:
                         rankings,
                         piece[pos + unique[0] : pos + unique[1]].decode() if unique is not None else "",
                         piece[pos + unit[0] : pos + unit[1]].decode() if unit is not None else None,
-                    )
-                )
-            pos = end
-            while pos < n and piece[pos] in b" \t\n":
-                pos += 1
-        return out, position, pos
-        opening, closing = g.open, g.close
-        shapes = self._shapes
-        known = self._known
-        contest_id = self._contest_id
-        append = out.append
-        while pos < n:
-            if not piece.startswith(opening, pos):
-                break
-            end = piece.find(closing, pos)
-            if end < 0:
-                break
-            end += len(closing)
-            cvr = piece[pos:end]
-            shape = cvr.translate(_ZERO)
-            layout = shapes.get(shape)
-            if layout is None:
-                if g.cvr.fullmatch(shape) is None:
-                    break
-                layout = _layout(shape, g)
-                if len(shapes) < MAX_SHAPES:
-                    shapes[shape] = layout
-            position += 1
-            current, snapshots, unique, unit = layout
-            current_id = cvr[current[0] : current[1]] if current is not None else None
-            contest = None
-            for object_id, contests in snapshots:
-                value = cvr[object_id[0] : object_id[1]].translate(_ATTR_WS) if object_id else None
-                if value == current_id:
-                    for cid, (lo, hi) in contests:
-                        if cid is not None and cvr[cid[0] : cid[1]] == contest_id:
-                            contest = cvr[lo:hi]
-                            break
-                    break
-            if contest is not None:
-                rankings = known.get(contest)
-                if rankings is None:
-                    rankings = self._rankings_of(contest, position)
-                    if self._known_bytes < MAX_CONTEST_KEY_BYTES:
-                        known[contest] = rankings
-                        self._known_bytes += len(contest)
-                append(
-                    (
-                        position,
-                        rankings,
-                        cvr[unique[0] : unique[1]].decode() if unique is not None else "",
-                        cvr[unit[0] : unit[1]].decode() if unit is not None else None,
                     )
                 )
             pos = end

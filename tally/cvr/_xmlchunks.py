@@ -18,7 +18,7 @@ every element (about 10,000 CDF CVRs per second). This module is the fast way, w
    parsed by the same hardened lxml parser, comments and processing instructions dropped, nesting deeper
    than ``MAX_DEPTH`` refused. A cut inside a comment, CDATA section or nested element cannot parse, so
    every piece that parses is a run of whole top-level elements; memory stays bounded by the piece size
-   (``MAX_RECORD_BYTES`` at most for one element).
+   (``MAX_PIECE_BYTES`` at most for one element).
 4. **Any doubt falls back.** If a piece does not parse, no cut is found within the limit, or the text
    after the root end tag is not blank, ``_Fallback`` is raised and the caller either reads the whole
    document with the slow defusedxml parser, which reports the precise error, or reports the record.
@@ -35,9 +35,12 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from ._guard import MAX_DEPTH, MAX_RECORD_BYTES, MAX_XML_FILE_BYTES, check_file, iterparse_xml
+from ._guard import MAX_DEPTH, MAX_XML_FILE_BYTES, check_file, iterparse_xml
 
 CHUNK = 4 * 1024 * 1024
+# One piece (one top-level element at most). The validator builds nothing, but libxml2 keeps about 40 bytes
+# per open element, so this also bounds what a deeply nested piece can cost before a tree refuses it.
+MAX_PIECE_BYTES = 16 * 1024 * 1024
 _TAIL = re.compile(rb"(?:\s|<!--(?:(?!-->).)*-->|<\?(?:(?!\?>).)*\?>)*", re.S)
 _ROOT_START = re.compile(
     rb"\A(?:\xef\xbb\xbf)?(?:\s|<\?(?:(?!\?>).)*\?>|<!--(?:(?!-->).)*-->)*"
@@ -161,14 +164,15 @@ def wrapper(namespaces: dict[str, str]) -> tuple[bytes, bytes]:
 def pieces(
     path: Path,
     close_tag: re.Pattern[bytes],
-    only_if: tuple[bytes, ...] | None = None,
+    only_if: list[bytes] | None = None,
     validator: Validator | None = None,
 ) -> Iterator[bytes]:
     """Runs of whole top-level children of ``path`` (bytes), cut after ``close_tag`` matches, in order.
 
     With ``validator``, every byte of the file is fed to it before any piece holding that byte is yielded.
-    With ``only_if``, a piece whose bytes contain none of those names (and hold no comment or CDATA
-    section, which could hide a false cut) is skipped: a metadata pass need not look at every CVR.
+    With ``only_if``, a piece whose bytes hold no start tag of those names (nor a comment or CDATA
+    section, which could hide a false cut) is skipped: a metadata pass need not look at every CVR. The
+    list is read again for every piece, so the caller may drop names it no longer needs.
     """
     check_file(path, MAX_XML_FILE_BYTES)
     with open(path, "rb") as handle:
@@ -208,7 +212,7 @@ def pieces(
                 yield buf[pos : last.start()]
                 return
             if cut is None or cut <= pos:
-                if len(buf) - pos > MAX_RECORD_BYTES:
+                if len(buf) - pos > MAX_PIECE_BYTES:
                     raise _Fallback
                 more = read()
                 eof = not more
@@ -221,7 +225,7 @@ def pieces(
 
 
 def chunked_children(
-    path: Path, close_tag: re.Pattern[bytes], only_if: tuple[bytes, ...] | None = None
+    path: Path, close_tag: re.Pattern[bytes], only_if: list[bytes] | None = None
 ) -> Iterator[etree._Element]:
     """Every top-level child element of ``path`` (or, with ``only_if``, of the pieces naming one of
     those elements), each piece parsed as a tree by ``parse_piece``."""
@@ -243,7 +247,7 @@ def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
         hi = j
 
 
-def _worth_parsing(buf: bytes, start: int, end: int, only_if: tuple[bytes, ...]) -> bool:
+def _worth_parsing(buf: bytes, start: int, end: int, only_if: list[bytes]) -> bool:
     """Whether ``buf[start:end]`` may hold a start tag named in ``only_if`` (any prefix) or a comment or
     CDATA section (which could hide a false cut). Over-approximates; single-byte and name searches only."""
     bang = buf.find(b"!", start, end)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from lxml.etree import _Element as Element
 
-from ..errors import CvrError
 from ..rctab.model import OVERVOTE, UWI, ContestConfig, Cvr, CvrSource
 from ._cdf_xml_bytes import Scanner, normalize_newlines
 from ._guard import check_rankings, child_text, children, fail, iterparse_xml, local, parse_rank
@@ -194,8 +193,8 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
             piece = normalize_newlines(piece)
             try:
                 rows, position, stop = scanner.scan(piece, position)
-            except CvrError:
-                validator.wait()  # a document that is not XML is reported as such first
+            except Exception:  # the bytes may not be XML yet: that is reported first, if so
+                validator.wait()
                 raise
             validator.wait()
             for at, rankings, unique_id, unit_id in rows:

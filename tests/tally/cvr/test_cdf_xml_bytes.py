@@ -8,6 +8,8 @@ contests), cut into small pieces, and the result (or the error) must equal the t
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -265,4 +267,31 @@ def test_undefined_entity_inside_a_cvr_is_an_error_naming_the_file(tmp_path):
     path = b.cdf_xml(tmp_path)
     path.write_text(path.read_text().replace("<UniqueId>u1</UniqueId>", "<UniqueId>&lol;</UniqueId>"))
     with pytest.raises(CvrError, match=r"cvr.xml: malformed XML .*(undefined entity|lol)"):
+        read(path)
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [(b"\xff", "encoding"), (b"\x01", "Char"), (b"&x;", "x"), (b"<a>", "mismatch")],
+    ids=["bad-utf8", "bad-char", "undefined-entity", "unclosed"],
+)
+def test_bad_bytes_in_a_cvr_piece_are_an_xml_error_naming_the_file(tmp_path, monkeypatch, bad, why):
+    """Pass 1 skips pure CVR pieces, so only the libxml2 check stands between these bytes and the reader;
+    the check is slowed down so that the byte path meets the bad bytes (in the first piece, which is read
+    before any wait) before libxml2 has judged them."""
+    monkeypatch.setattr(_xmlchunks, "CHUNK", 512)
+    run = Validator._run
+
+    def late(self, data):
+        time.sleep(0.01)
+        return run(self, data)
+
+    monkeypatch.setattr(Validator, "_run", late)
+    path = b.cdf_xml(tmp_path)
+    body = path.read_bytes()
+    start, end = body.index(b"<CVR>"), body.index(b"<Election")
+    cvrs = [body[start:end]] * 40
+    cvrs[0] = cvrs[0].replace(b"<UniqueId>u1</UniqueId>", b"<UniqueId>u" + bad + b"</UniqueId>")
+    path.write_bytes(body[:start] + b"".join(cvrs) + body[end:])
+    with pytest.raises(CvrError, match=rf"cvr.xml: malformed XML .*{why}"):
         read(path)

@@ -66,6 +66,8 @@ class Gunicorn:
             "2048",
             "--keep-alive",
             "30",
+            "--timeout",
+            "180",
             "--graceful-timeout",
             "10",
             "--error-logfile",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from tally.ballot_rules import budget_total, quadratic_cost
 
 from ..access import authorize, get_visible_or_404, login_required
+from ..consultations.models import Consultation
 from ..consultations.services import can_view, visible_or_404
 from ..deliberation.services import ballot_eligible_proposals
 from ..errors import ServiceError
@@ -31,8 +32,10 @@ def _contest_visible(contest: Contest, user) -> bool:
 
 
 def contest_or_404(contest_id: int) -> Contest:
-    """The contest with its options and consultation, in one query."""
-    return get_visible_or_404(Contest, contest_id, _contest_visible, options=[joinedload(Contest.choices)])
+    """The contest with its options and consultation (not its organiser: pages need only the id), in one
+    query."""
+    options = [joinedload(Contest.choices), joinedload(Contest.consultation).lazyload(Consultation.organiser)]
+    return get_visible_or_404(Contest, contest_id, _contest_visible, options=options)
 
 
 @bp.app_template_global()

@@ -48,6 +48,26 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def watch_window(locust: subprocess.Popen, server: Gunicorn, out: Path) -> dict:
+    """Wait for locust to finish; sample CPU times and load average when the window opens and closes."""
+    pids = server.pids()
+    marks: dict[str, tuple] = {}
+    while locust.poll() is None:
+        for mark in ("open", "closed"):
+            if mark not in marks and out.with_suffix(f".{mark}").exists():
+                marks[mark] = (cpu_seconds(pids), cpu_seconds([locust.pid]), os.getloadavg())
+        time.sleep(0.2)
+    if "open" not in marks:
+        return {}
+    closed = marks.get("closed", marks["open"])
+    return {
+        "cpu_s_gunicorn": closed[0] - marks["open"][0],
+        "cpu_s_locust": closed[1] - marks["open"][1],
+        "loadavg_open": marks["open"][2],
+        "loadavg_closed": closed[2],
+    }
+
+
 def run_one(backend: str, args: argparse.Namespace) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"consult-load-{backend}-"))
     url = sqlite_url(folder) if backend == "sqlite" else create_database(args.pg_url)
@@ -110,30 +130,15 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
             "--csv",
             str(folder / "locust"),
         ]
-        load_before = os.getloadavg()
-        cpu_server = cpu_seconds(server.pids())
         locust = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if args.quiet else None
         )
-        _, status, usage = os.wait4(locust.pid, 0)
-        locust.returncode = os.waitstatus_to_exitcode(status)
-        cpu_server = cpu_seconds(server.pids()) - cpu_server
-        load_after = os.getloadavg()
+        window = watch_window(locust, server, out)
         server.stop()
         server = None
         clients = json.loads(out.read_text())
         consistency = check(url, clients)
-        return report(
-            backend,
-            args,
-            clients,
-            consistency,
-            prepared,
-            load_before,
-            load_after,
-            cpu_server,
-            usage.ru_utime + usage.ru_stime,
-        )
+        return report(backend, args, clients, consistency, prepared, window)
     finally:
         if server is not None:
             server.stop()
@@ -145,7 +150,8 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def report(backend, args, clients, consistency, prepared, load_before, load_after, cpu_server, cpu_locust):
+def report(backend, args, clients, consistency, prepared, cpu):
+    """The figures of one run. CPU seconds are those used between window open and close."""
     accepted = clients["accepted"]
     latencies = [row[3] for row in accepted]
     window = max([row[4] for row in accepted], default=0.0)
@@ -180,10 +186,16 @@ def report(backend, args, clients, consistency, prepared, load_before, load_afte
         "receipts_received": consistency.receipts_received,
         "consistent": consistency.ok,
         "problems": consistency.problems[:20],
-        "cpu_s_gunicorn": round(cpu_server, 1),
-        "cpu_s_locust": round(cpu_locust, 1),
-        "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in load_after],
+        "cpu_s_gunicorn": round(cpu.get("cpu_s_gunicorn", 0.0), 1),
+        "cpu_s_locust": round(cpu.get("cpu_s_locust", 0.0), 1),
+        "gunicorn_cpu_ms_per_ballot": round(1000 * cpu.get("cpu_s_gunicorn", 0.0) / len(accepted), 1)
+        if accepted
+        else None,
+        "locust_cpu_ms_per_ballot": round(1000 * cpu.get("cpu_s_locust", 0.0) / len(accepted), 1)
+        if accepted
+        else None,
+        "loadavg_open": [round(x, 2) for x in cpu.get("loadavg_open", ())],
+        "loadavg_closed": [round(x, 2) for x in cpu.get("loadavg_closed", ())],
     }
 
 

@@ -132,6 +132,7 @@ class Client(FastHttpUser):
         _logged_in[self.kind] += 1
         if _logged_in["voter"] + _logged_in["poster"] >= self.environment.runner.target_user_count:
             state["start"] = time.perf_counter()
+            OUT.with_suffix(".open").touch()  # the runner samples CPU times when the window opens
             window_open.set()
         window_open.wait()
 
@@ -142,6 +143,7 @@ class Client(FastHttpUser):
         state["finished"] += 1
         if state["finished"] >= self.environment.runner.target_user_count:
             state["end"] = time.perf_counter()
+            OUT.with_suffix(".closed").touch()
             gevent.spawn_later(0.1, self.environment.runner.quit)
         raise StopUser()
 

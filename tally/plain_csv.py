@@ -6,9 +6,10 @@ different lengths; spaces and tabs around a name are ignored; a row with no name
 included) is an undervote. Candidates are indexed in order of first appearance. Standard CSV quoting is
 accepted (``"Smith, Jr."``). There is no count column: a file with N rows holds N ballots.
 
-Fast path: a file without any quote is parsed as bytes by a numba kernel (``tally._kernels_csv``): two
-passes, one hash lookup per cell, no Python object per cell. Files with quotes go through the ``csv``
-module (strict), which gives the same result on files without quotes.
+Fast path: a file without any quote is parsed as bytes by a numba kernel (``tally._kernels_csv``): one
+pass, one hash lookup per cell, no Python object per cell; the rank matrix is sized from the first 64
+KiB and grown if the rest needs more. UTF-8 is checked only when some byte is not ASCII. Files with
+quotes go through the ``csv`` module (strict), which gives the same result on files without quotes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .ballots import BLANK, Candidates, RankedBallots, rank_dtype
 from .errors import BallotError, CvrError, TallyError
 from .formats import Loaded, loader
 
+MAX_NAMES = 32766  # candidate indices must fit int16 with the negative sentinels
+
 
 @loader(".csv")
 def load_plain_csv(path: Path) -> Loaded:
@@ -39,44 +42,68 @@ def read_plain_csv(path: str | Path) -> RankedBallots:
         raw = Path(path).read_bytes()
     except OSError as err:
         raise CvrError(f"cannot read file ({err.strerror})", file=name) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        row = raw[: err.start].count(b"\n") + 1
-        raise CvrError("not UTF-8 text", file=name, record=f"row {row}") from None
-    if "\x00" in text:
-        row = text[: text.index("\x00")].count("\n") + 1
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            row = raw.count(b"\n", 0, err.start) + 1
+            raise CvrError("not UTF-8 text", file=name, record=f"row {row}") from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
         raise CvrError("NUL byte in a CSV file", file=name, record=f"row {row}")
     try:
-        if '"' in text:
-            return parse_with_csv_module(text, name)
-        body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-        del text
-        return parse_unquoted(body)
+        if b'"' in raw:
+            return parse_with_csv_module(raw.decode("utf-8-sig"), name)
+        return parse_unquoted(raw, len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
     except TallyError as err:
         raise type(err)(err.message, file=name, record=err.record) from None
 
 
-def parse_unquoted(body: bytes) -> RankedBallots:
-    """Parse valid UTF-8 CSV bytes without quotes (the fast path; see module docstring)."""
-    data = np.frombuffer(body, dtype=np.uint8)
-    n_rows, width = KC.shape(data)
-    ranks = np.full((n_rows, width), BLANK, dtype=np.int16)
+def parse_unquoted(body: bytes, start: int = 0) -> RankedBallots:
+    """Parse valid UTF-8 CSV bytes without quotes, from byte ``start`` on (the fast path; see module
+    docstring)."""
+    data = np.frombuffer(body, dtype=np.uint8, offset=start)
+    ranks = np.full(_first_shape(body, start), BLANK, dtype=np.int8)
     table = np.full(2**16, -1, dtype=np.int32)
-    first = np.empty((3, 32766), dtype=np.int64)
-    n_names = KC.fill(data, ranks, table, first[0], first[1], first[2])
-    if n_names < 0:
-        raise BallotError("more than 32766 different candidate names", record=f"row {n_rows}")
+    word = np.empty(MAX_NAMES, dtype=np.uint64)
+    first = np.empty((2, MAX_NAMES), dtype=np.int64)
+    state = np.zeros(4, dtype=np.int64)
+    while (outcome := KC.fill(data, ranks, table, word, first[0], first[1], state)) != KC.DONE:
+        done = int(state[KC.S_ROW])
+        if outcome == KC.TOO_MANY_NAMES:
+            raise BallotError(f"more than {MAX_NAMES} different candidate names", record=f"row {done + 1}")
+        n_rows, width, dtype = *ranks.shape, ranks.dtype
+        if outcome == KC.NEED_ROWS:  # as many more as the bytes read so far suggest, plus 10%
+            n_rows = done + (data.size - int(state[KC.S_POS])) * done * 11 // (10 * int(state[KC.S_POS])) + 16
+        elif outcome == KC.NEED_COLUMNS:
+            width = 2 * width + 1
+        else:
+            dtype = np.dtype(np.int16)
+        grown = np.full((n_rows, width), BLANK, dtype=dtype)
+        grown[:done, : ranks.shape[1]] = ranks[:done]
+        ranks = grown
+    n_rows, n_names, widest = (int(state[k]) for k in (KC.S_ROW, KC.S_NAMES, KC.S_WIDEST))
     names = tuple(
-        body[int(a) : int(b)].decode("utf-8")
-        for a, b in zip(first[0, :n_names], first[1, :n_names], strict=True)
+        body[start + int(a) : start + int(a) + int(n)].decode("utf-8")
+        for a, n in zip(first[0, :n_names], first[1, :n_names], strict=True)
     )
     if n_rows == 0:
         raise BallotError("no ballots in file", record="row 1")
     candidates = Candidates(names)
-    return RankedBallots(
-        ranks.astype(rank_dtype(len(candidates))), np.ones(n_rows, dtype=np.int64), candidates
-    )
+    ranks = np.ascontiguousarray(ranks[:n_rows, :widest], dtype=rank_dtype(len(candidates)))
+    return RankedBallots(ranks, np.ones(n_rows, dtype=np.int64), candidates)
+
+
+def _first_shape(body: bytes, start: int) -> tuple[int, int]:
+    """Rows and widest row estimated from the first 64 KiB (``parse_unquoted`` grows the matrix when
+    the rest needs more)."""
+    sample = body[start : start + 2**16]
+    lines = sample.split(b"\n")
+    width = max(line.count(b",") for line in lines) + 1
+    if len(sample) == len(body) - start:
+        return len(lines), width
+    return (len(body) - start) * len(lines) * 21 // (20 * len(sample)) + 16, width
 
 
 def parse_with_csv_module(text: str, name: str = "") -> RankedBallots:

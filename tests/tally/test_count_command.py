@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tally
+from tally import _kernels_csv as KC
 from tally.cli import cli
 from tally.plain_csv import parse_unquoted, parse_with_csv_module, read_plain_csv
 
@@ -107,11 +112,26 @@ def test_missing_file_is_one_line(tmp_path):
     assert out.exit_code != 0 and "no such file" in out.output
 
 
-cell_text = st.text(alphabet="ab \tÉ", max_size=3)
+def assert_same_ballots(got, expected):
+    assert got.candidates.names == expected.candidates.names
+    width = max(got.ranks.shape[1], expected.ranks.shape[1])
+
+    def padded(m):
+        out = np.full((m.shape[0], width), -1)
+        out[:, : m.shape[1]] = m
+        return out
+
+    assert padded(got.ranks).tolist() == padded(expected.ranks).tolist()
+
+
+# short cells, and long ones that share their first 8 or 16 bytes (the fast path reads 8 bytes at a time)
+cell_text = st.text(alphabet="ab \tÉ", max_size=3) | st.builds(
+    "".join, st.lists(st.sampled_from(["abcdefgh", "abcdefgi", "a", "É", " "]), max_size=4)
+)
 csv_rows = st.lists(st.lists(cell_text, min_size=0, max_size=5).map(",".join), max_size=12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(rows=csv_rows, crlf=st.booleans(), final_newline=st.booleans())
 def test_fast_csv_path_equals_csv_module(rows, crlf, final_newline):
     text = ("\r\n" if crlf else "\n").join(rows) + (
@@ -123,13 +143,68 @@ def test_fast_csv_path_equals_csv_module(rows, crlf, final_newline):
         with pytest.raises(tally.BallotError, match=err.message):
             parse_unquoted(text.encode("utf-8"))
         return
-    got = parse_unquoted(text.encode("utf-8"))
-    assert got.candidates.names == expected.candidates.names
-    width = max(got.ranks.shape[1], expected.ranks.shape[1])
+    assert_same_ballots(parse_unquoted(text.encode("utf-8")), expected)
 
-    def padded(m):
-        out = np.full((m.shape[0], width), -1)
-        out[:, : m.shape[1]] = m
-        return out
 
-    assert padded(got.ranks).tolist() == padded(expected.ranks).tolist()
+def test_fast_csv_path_grows_past_its_first_64k(tmp_path):
+    """The rank matrix is sized from the first 64 KiB: later rows that are more numerous, wider, or name
+    more candidates than an int8 holds make it grow, with the same result as the csv module."""
+    rng = np.random.default_rng(5)
+    names = [f"candidate {i:03d}" + "x" * (i % 9) for i in range(300)]
+    rows = []
+    for r in range(30_000):
+        pool = 5 if r < 20_000 else 300  # the first 64 KiB name few candidates in short rows
+        k = int(rng.integers(0, 4 if r < 20_000 else 40))
+        rows.append(",".join(names[j] if j % 7 else "" for j in rng.integers(0, pool, k)))
+    text = "\n".join(rows)
+    path = tmp_path / "grow.csv"
+    path.write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    got = read_plain_csv(path)
+    assert_same_ballots(got, parse_with_csv_module(text))
+    assert got.ranks.dtype == np.int16 and got.ranks.flags.c_contiguous
+
+
+def test_fast_csv_path_refuses_too_many_names(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(f"c{i}" for i in range(32_767)) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["count", str(path), "-m", "irv"])
+    assert out.exit_code != 0
+    assert "more than 32766 different candidate names" in out.output and "row 32767" in out.output
+
+
+def test_fast_csv_path_confirms_names_whose_hashes_collide():
+    """With a table of 8 slots most names share a slot: only the byte comparison keeps them apart."""
+    text = b"abcdefgh,abcdefgi,a\nabcdefghabcdefgh,abcdefghabcdefgi,b\nabcdefgi,a,abcdefghabcdefgh\n"
+    data = np.frombuffer(text, dtype=np.uint8)
+    ranks = np.full((3, 3), -1, dtype=np.int8)
+    word, first, state = np.empty(8, np.uint64), np.empty((2, 8), np.int64), np.zeros(4, np.int64)
+    table = np.full(8, -1, dtype=np.int32)
+    assert KC.fill(data, ranks, table, word, first[0], first[1], state) == KC.DONE
+    assert ranks.tolist() == [[0, 1, 2], [3, 4, 5], [1, 2, 3]]
+    assert ranks.tolist() == parse_unquoted(text).ranks.tolist()
+
+
+_NOJIT_SCRIPT = """
+import json, sys
+from tally.plain_csv import parse_unquoted
+b = parse_unquoted(sys.stdin.buffer.read())
+print(json.dumps([b.candidates.names, b.ranks.tolist()]))
+"""
+
+
+def test_fast_csv_path_is_the_same_without_jit():
+    rng = np.random.default_rng(3)
+    names = ["a", "abcdefgh", "abcdefgi", "abcdefghabcdefgh", "Étienne", " x ", "y\r", "\tz"]
+    rows = [",".join(names[j] for j in rng.integers(0, len(names), rng.integers(0, 7))) for _ in range(300)]
+    text = "\n".join(rows).encode("utf-8")
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", _NOJIT_SCRIPT],
+        input=text,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    names_nojit, ranks_nojit = json.loads(proc.stdout)
+    got = parse_unquoted(text)
+    assert list(got.candidates.names) == names_nojit and got.ranks.tolist() == ranks_nojit

@@ -208,3 +208,36 @@ def test_fast_csv_path_is_the_same_without_jit():
     names_nojit, ranks_nojit = json.loads(proc.stdout)
     got = parse_unquoted(text)
     assert list(got.candidates.names) == names_nojit and got.ranks.tolist() == ranks_nojit
+
+
+_PROBES_SCRIPT = """
+import json, sys
+from tally.cli import main
+sys.argv = ["tally", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+from numba.core.typing import cffi_utils
+from numba.np import arraymath
+loaded = sorted(m for m in sys.modules if m.split(".")[0] == "cffi" or m.startswith("scipy.linalg"))
+import cffi, scipy.linalg  # still importable afterwards
+print(json.dumps({"blas": arraymath._HAVE_BLAS, "cffi": cffi_utils.SUPPORTED, "loaded": loaded}))
+"""
+
+
+def test_tally_command_skips_numbas_scipy_and_cffi_probes(csv_file):
+    """The console script keeps numba from importing scipy.linalg and cffi (tally's kernels use
+    neither); both stay importable, and a library process keeps numba's own probes."""
+    pytest.importorskip("scipy.linalg")
+    pytest.importorskip("cffi")
+    run = [sys.executable, "-c", _PROBES_SCRIPT, "count", str(csv_file), "-m", "irv", "--json"]
+    proc = subprocess.run(run, capture_output=True, text=True, check=True)
+    *counted, probes = proc.stdout.strip().splitlines()
+    assert json.loads(counted[0])["elected"] == ["B"]
+    assert json.loads(probes) == {"blas": False, "cffi": False, "loaded": []}
+    library = (
+        "import numba.np.arraymath as a, numba.core.typing.cffi_utils as c; print(a._HAVE_BLAS, c.SUPPORTED)"
+    )
+    proc = subprocess.run([sys.executable, "-c", f"import tally; {library}"], capture_output=True, text=True)
+    assert proc.stdout.split() == ["True", "True"], proc.stderr

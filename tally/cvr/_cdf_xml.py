@@ -54,19 +54,16 @@ def _slow_top_level(path: Path) -> Iterator[Element]:
 
 
 def _metadata_pass(path: Path, fast: bool, source: CvrSource):
-    """Candidates, contest, GpUnits and the top-level names seen. The fast way parses only pieces that
-    may hold a start tag in ``wanted``: ``Election`` and ``GpUnit`` everywhere, the elements RCTab only
-    requires to exist until one has been seen."""
+    """Candidates, contest, GpUnits and the top-level names seen. The fast way parses only the pieces that
+    may hold an ``Election`` or ``GpUnit`` start tag; the elements RCTab only requires to exist are noted
+    in those pieces, and looked for in the others only if one was not seen there."""
     seen: set[str] = set()
     candidates: dict[str, str] = {}
     units: dict[str, str | None] = {}
     contest = None
-    wanted = list(_METADATA)
-    for elem in chunked_children(path, _CVR_END, wanted) if fast else _slow_top_level(path):
+    for elem in chunked_children(path, _CVR_END, list(_METADATA)) if fast else _slow_top_level(path):
         tag = local(elem.tag)
         seen.add(tag)
-        if tag.encode() in wanted and tag not in ("Election", "GpUnit"):
-            wanted.remove(tag.encode())
         if tag == "Election":
             for cand in children(elem, "Candidate"):
                 cid = cand.get("ObjectId", "")
@@ -81,6 +78,13 @@ def _metadata_pass(path: Path, fast: bool, source: CvrSource):
             if uid in units:
                 raise fail(path, f"GpUnit {uid!r} appears multiple times")
             units[uid] = child_text(elem, "Name")
+    if fast:
+        wanted = [name.encode() for name in REQUIRED if name not in seen and name != "CVR"]
+        for elem in chunked_children(path, _CVR_END, wanted) if wanted else ():
+            tag = local(elem.tag)
+            seen.add(tag)
+            if tag.encode() in wanted:  # one is enough: stop parsing pieces for it
+                wanted.remove(tag.encode())
     return seen, candidates, units, contest
 
 
@@ -186,7 +190,11 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
         elem = parse_piece(head + contest + foot)[0]
         return rankings_of(elem, names_for(elem.tag)[1], f"CVR #{at}")
 
-    scanner = Scanner(namespaces, contest_id, contest_rankings)
+    def unknown_unit(unit: bytes, at: int) -> str:
+        return precinct_of(unit.decode(), f"CVR #{at}")
+
+    precincts = {uid.encode(): name or "" for uid, name in units.items()}
+    scanner = Scanner(namespaces, contest_id, contest_rankings, precincts, unknown_unit)
     validator = Validator()
     try:
         for piece in pieces(path, _CVR_END, validator=validator):
@@ -197,15 +205,9 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
                 validator.wait()
                 raise
             validator.wait()
-            for at, rankings, unique_id, unit_id in rows:
-                if unit_id is None:
-                    precinct = ""
-                else:
-                    precinct = units.get(unit_id)
-                    if precinct is None:
-                        precinct = precinct_of(unit_id, f"CVR #{at}")
+            for rankings, unique_id, precinct in rows:
                 index += 1
-                yield Cvr(rankings, source, f"{file_name}({index})", unique_id, precinct=precinct)
+                yield Cvr(rankings, source, f"{file_name}({index})", unique_id, "", "", precinct)
             if stop < len(piece):
                 yield from from_tree(parse_piece(head + piece[stop:] + foot))
         if position == 0:
@@ -272,7 +274,7 @@ _FIELDS = (
     "BallotStyleUnitId",
     "UniqueId",
 )
-_METADATA = (b"Election", b"GpUnit", b"Party", b"ReportingDevice", b"ReportGeneratingDeviceIds")
+_METADATA = (b"Election", b"GpUnit")
 _CVR_END = re.compile(rb"</(?:[\w.\-]++:)?+CVR\s*>")  # possessive: no backtracking per tag
 _ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 

@@ -18,19 +18,20 @@ under two guarantees:
    search for ``<CurrentSnapshotId`` finds exactly the child a tree lookup would, and text is the bytes
    between the tags. Line ends are normalised first (CRLF and CR to LF) and whitespace in attribute values
    becomes a space, as every XML parser does. Anything else (a comment, an entity, a nested CVR, deeper
-   nesting) makes ``scan`` return None and the caller parses the piece as a tree.
+   nesting) makes ``scan`` stop there, and the caller parses the rest of the piece as a tree.
 
-Speed comes from two caches. CVRs exported by one machine differ mostly in digits (ids, ranks), so the
-grammar is checked once per *shape* (the CVR's bytes with every digit replaced by 0, which keeps every
-offset and every grammar decision) and the shape maps to the offsets of the fields. The current
-contest's bytes then map to its validated rankings, computed from a tree of that one contest the first
-time they are seen.
+Speed comes from two caches. The piece is split at the CVR end tags (one C call); CVRs exported by one
+machine differ mostly in digits (ids, ranks), so the grammar is checked once per *shape* (the CVR's bytes
+with every digit replaced by 0, which keeps every offset and every grammar decision) and the shape maps
+to a plan that slices every field out of the CVR at once. The current contest's bytes then map to its
+validated rankings, computed from a tree of that one contest the first time they are seen.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 _ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ATTR_WS = bytes.maketrans(b"\t\n", b"  ")
@@ -142,102 +143,198 @@ def _layout(shape: bytes, g: _Grammar):
 
 
 _FIRST = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?CVR(?=[\s/>])")
+_WS = b" \t\n"
+_OTHER_CONTEST: tuple = (None,)  # cached for a contest with another ContestId; never a real rankings tuple
+
+
+class _Plan:
+    """How to read one proved shape: ``get`` slices every field out of a CVR's bytes at once.
+
+    ``simple`` shapes (one snapshot with an ``ObjectId``, one ``CVRContest`` with a ``ContestId``, a
+    ``CurrentSnapshotId``) are read as ``current, object_id, contest, unique, unit``, and ``contest_id``
+    slices the ``ContestId`` (which lies inside the contest's bytes); the rest as ``current, unique, unit``
+    followed, per snapshot, by its ``ObjectId`` and each contest's ``ContestId`` and bytes, walked with
+    ``snapshots`` (per snapshot: has an ``ObjectId``, per contest: has a ``ContestId``).
+    """
+
+    __slots__ = (
+        "get", "simple", "contest_id", "fold_ws", "has_current", "has_unique", "has_unit", "snapshots"
+    )  # fmt: skip
+
+    def __init__(self, shape: bytes, lead: int, layout) -> None:
+        current, snapshots, unique, unit = layout
+        empty = slice(0, 0)
+
+        def cut(span: Span) -> slice:
+            return empty if span is None else slice(lead + span[0], lead + span[1])
+
+        self.has_current = current is not None
+        self.has_unique = unique is not None
+        self.has_unit = unit is not None
+        # Whitespace in an attribute value reads as a space; digits never change whether there is any.
+        self.fold_ws = any(
+            oid is not None and (b"\t" in shape[cut(oid)] or b"\n" in shape[cut(oid)]) for oid, _ in snapshots
+        )
+        self.simple = (
+            self.has_current
+            and not self.fold_ws
+            and len(snapshots) == 1
+            and snapshots[0][0] is not None
+            and len(snapshots[0][1]) == 1
+            and snapshots[0][1][0][0] is not None
+        )
+        self.contest_id = empty
+        if self.simple:
+            ((object_id, ((contest_id, contest),)),) = snapshots
+            self.contest_id = cut(contest_id)
+            spans = [current, object_id, contest, unique, unit]
+        else:
+            spans = [current, unique, unit]
+            for object_id, contests in snapshots:
+                spans.append(object_id)
+                for contest_id, contest in contests:
+                    spans += [contest_id, contest]
+        self.get = itemgetter(*map(cut, spans))
+        self.snapshots = tuple(
+            (object_id is not None, tuple(cid is not None for cid, _ in contests))
+            for object_id, contests in snapshots
+        )
 
 
 class Scanner:
-    """Reads the CVRs of pieces for one contest; ``scan`` returns None for a piece it cannot vouch for.
+    """Reads the CVRs of pieces for one contest; ``scan`` stops at the first element it cannot vouch for.
 
     ``rankings_of(contest_bytes, position)`` turns the bytes of one ``CVRContest`` element into its
     validated rankings, raising the reader's error for a bad one; results are cached by those bytes.
+    ``precincts`` maps a ``BallotStyleUnitId`` (bytes) to its precinct; ``unknown_unit(unit, position)``
+    answers for any other (or raises).
     """
 
-    def __init__(self, prefixes: Iterable[str], contest_id: str, rankings_of: Callable[[bytes, int], tuple]):
+    def __init__(
+        self,
+        prefixes: Iterable[str],
+        contest_id: str,
+        rankings_of: Callable[[bytes, int], tuple],
+        precincts: dict[bytes, str],
+        unknown_unit: Callable[[bytes, int], str],
+    ):
         self._prefixes = {p.encode() for p in prefixes} | {b""}
-        self._grammars: dict[bytes, _Grammar] = {}
-        self._shapes: dict[bytes, tuple] = {}
+        self._grammars: dict[bytes, tuple[_Grammar, dict[bytes, _Plan | None]]] = {}
         self._shape_bytes = 0
         self._contest_id = contest_id.encode()
         self._rankings_of = rankings_of
+        self._precincts = precincts
+        self._unknown_unit = unknown_unit
         self._known: dict[bytes, tuple] = {}
         self._known_bytes = 0
 
-    def _grammar(self, piece: bytes, pos: int) -> _Grammar | None:
+    def _grammar(self, piece: bytes, pos: int) -> tuple[_Grammar, dict[bytes, _Plan | None]] | None:
         m = _FIRST.match(piece, pos)
         if m is None or (m.group(1) or b"") not in self._prefixes:
             return None
         prefix = m.group(1) + b":" if m.group(1) else b""
-        g = self._grammars.get(prefix)
-        if g is None:
-            g = self._grammars[prefix] = _Grammar(prefix)
-        return g
+        entry = self._grammars.get(prefix)
+        if entry is None:
+            entry = self._grammars[prefix] = (_Grammar(prefix), {})
+        return entry
 
-    def scan(self, piece: bytes, position: int) -> tuple[list[tuple[int, tuple, str, str | None]], int, int]:
-        """Read the CVRs at the start of ``piece`` (newlines already normalised) that are in the proved
-        shape: ``(position, rankings, UniqueId, BallotStyleUnitId)`` for each that holds the contest, the
-        position after them (positions count every CVR, continuing from ``position``) and the offset
-        where reading stopped (``len(piece)``, or the first element to parse as a tree instead)."""
+    def _plan(self, shape: bytes, g: _Grammar, plans: dict[bytes, _Plan | None]) -> _Plan | None:
+        """The plan of a CVR shape (leading whitespace, then the CVR without its end tag), or None if the
+        grammar does not prove it. Both answers are cached (within ``MAX_SHAPE_BYTES``)."""
+        body = shape.lstrip(_WS)
+        whole = body + g.close
+        plan = None
+        if g.cvr.fullmatch(whole) is not None:
+            plan = _Plan(shape, len(shape) - len(body), _layout(whole, g))
+        if self._shape_bytes < MAX_SHAPE_BYTES:
+            plans[shape] = plan
+            self._shape_bytes += len(shape)
+        return plan
+
+    def scan(self, piece: bytes, position: int) -> tuple[list[tuple[tuple, str, str]], int, int]:
+        """Read the CVRs at the start of ``piece`` (newlines already normalised) that are in a proved
+        shape: ``(rankings, UniqueId, precinct)`` for each that holds the contest, the position after them
+        (positions count every CVR, continuing from ``position``) and the offset where reading stopped
+        (``len(piece)``, or the first element to parse as a tree instead)."""
         n = len(piece)
-        pos = n - len(piece.lstrip(b" \t\n"))
-        out: list[tuple[int, tuple, str, str | None]] = []
-        g = self._grammar(piece, pos) if pos < n else None
-        if g is None:
-            return out, position, pos
-        opening, closing = g.open, g.close
-        shapes = self._shapes
+        out: list[tuple[tuple, str, str]] = []
+        start = n - len(piece.lstrip(_WS))
+        entry = self._grammar(piece, start) if start < n else None
+        if entry is None:
+            return out, position, start
+        g, plans = entry
+        close = g.close
+        parts = piece.split(close)
+        rest = parts.pop()
         known = self._known
         contest_id = self._contest_id
+        precincts = self._precincts
         append = out.append
-        shaped = piece.translate(_ZERO)
-        while pos < n:
-            if not piece.startswith(opening, pos):
-                break
-            end = piece.find(closing, pos)
-            if end < 0:
-                break
-            end += len(closing)
-            shape = shaped[pos:end]
-            layout = shapes.get(shape)
-            if layout is None:
-                if g.cvr.fullmatch(shape) is None:
-                    break
-                layout = _layout(shape, g)
-                if self._shape_bytes < MAX_SHAPE_BYTES:
-                    shapes[shape] = layout
-                    self._shape_bytes += len(shape)
+        first = position
+        for raw in parts:
+            shape = raw.translate(_ZERO)
+            plan = plans.get(shape, False)
+            if plan is False:
+                plan = self._plan(shape, g, plans)
+            if plan is None:
+                done = position - first
+                return out, position, sum(map(len, parts[:done])) + done * len(close)
             position += 1
-            current, snapshots, unique, unit = layout
-            current_id = piece[pos + current[0] : pos + current[1]] if current is not None else None
-            contest = None
-            for object_id, contests in snapshots:
-                if object_id is None:
-                    value = None
-                else:
-                    value = piece[pos + object_id[0] : pos + object_id[1]].translate(_ATTR_WS)
-                if value == current_id:
-                    for cid, (lo, hi) in contests:
-                        if cid is not None and piece[pos + cid[0] : pos + cid[1]] == contest_id:
-                            contest = piece[pos + lo : pos + hi]
-                            break
-                    break
-            if contest is not None:
+            if plan.simple:
+                current, object_id, contest, unique, unit = plan.get(raw)
+                if object_id != current:
+                    continue
                 rankings = known.get(contest)
                 if rankings is None:
-                    rankings = self._rankings_of(contest, position)
-                    if self._known_bytes < MAX_CONTEST_KEY_BYTES:
-                        known[contest] = rankings
-                        self._known_bytes += len(contest)
-                append(
-                    (
-                        position,
-                        rankings,
-                        piece[pos + unique[0] : pos + unique[1]].decode() if unique is not None else "",
-                        piece[pos + unit[0] : pos + unit[1]].decode() if unit is not None else None,
-                    )
-                )
-            pos = end
-            while pos < n and piece[pos] in b" \t\n":
-                pos += 1
-        return out, position, pos
+                    rankings = self._rankings(contest, raw[plan.contest_id] == contest_id, position)
+            else:
+                values = plan.get(raw)
+                contest = self._current_contest(plan, values)
+                if contest is None:
+                    continue
+                _, unique, unit = values[:3]
+                rankings = known.get(contest)
+                if rankings is None:
+                    rankings = self._rankings(contest, True, position)
+            if rankings is _OTHER_CONTEST:
+                continue
+            if plan.has_unit:
+                precinct = precincts.get(unit)
+                if precinct is None:
+                    precinct = self._unknown_unit(unit, position)
+            else:
+                precinct = ""
+            append((rankings, unique.decode() if plan.has_unique else "", precinct))
+        if rest.strip(_WS):
+            return out, position, len(piece) - len(rest)
+        return out, position, n
+
+    def _rankings(self, contest: bytes, ours: bool, position: int) -> tuple:
+        """The rankings of a contest's bytes not seen before (``_OTHER_CONTEST`` if it is another contest),
+        cached by those bytes."""
+        rankings = self._rankings_of(contest, position) if ours else _OTHER_CONTEST
+        if self._known_bytes < MAX_CONTEST_KEY_BYTES:
+            self._known[contest] = rankings
+            self._known_bytes += len(contest)
+        return rankings
+
+    def _current_contest(self, plan: _Plan, values: tuple[bytes, ...]) -> bytes | None:
+        """The current snapshot's contest in the ``values`` of a shape that is not ``simple``, or None."""
+        current = values[0] if plan.has_current else None
+        at = 3
+        for has_object_id, contests in plan.snapshots:
+            object_id = values[at] if has_object_id else None
+            at += 1
+            if object_id is not None and plan.fold_ws:
+                object_id = object_id.translate(_ATTR_WS)
+            if object_id == current:
+                for has_contest_id in contests:
+                    if has_contest_id and values[at] == self._contest_id:
+                        return values[at + 1]
+                    at += 2
+                return None
+            at += 2 * len(contests)
+        return None
 
 
 def normalize_newlines(data: bytes) -> bytes:

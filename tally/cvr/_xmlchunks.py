@@ -170,9 +170,9 @@ def pieces(
     """Runs of whole top-level children of ``path`` (bytes), cut after ``close_tag`` matches, in order.
 
     With ``validator``, every byte of the file is fed to it before any piece holding that byte is yielded.
-    With ``only_if``, a piece whose bytes hold no start tag of those names (nor a comment or CDATA
-    section, which could hide a false cut) is skipped: a metadata pass need not look at every CVR. The
-    list is read again for every piece, so the caller may drop names it no longer needs.
+    With ``only_if``, a piece whose bytes hold no start tag of those names (nor a comment, CDATA section
+    or processing instruction, which could hide a false cut) is skipped: a metadata pass need not look at
+    every CVR. The list is read again for every piece, so the caller may drop names it no longer needs.
     """
     check_file(path, MAX_XML_FILE_BYTES)
     with open(path, "rb") as handle:
@@ -248,13 +248,15 @@ def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
 
 
 def _worth_parsing(buf: bytes, start: int, end: int, only_if: list[bytes]) -> bool:
-    """Whether ``buf[start:end]`` may hold a start tag named in ``only_if`` (any prefix) or a comment or
-    CDATA section (which could hide a false cut). Over-approximates; single-byte and name searches only."""
-    bang = buf.find(b"!", start, end)
-    while bang >= 0:
-        if buf[bang - 1] == 0x3C:  # "<!": a comment, CDATA section or declaration
-            return True
-        bang = buf.find(b"!", bang + 1, end)
+    """Whether ``buf[start:end]`` may hold a start tag named in ``only_if`` (any prefix), or a comment,
+    CDATA section or processing instruction (which could hide a false cut). Over-approximates; single-byte
+    and name searches only."""
+    for mark in (b"!", b"?"):  # "<!": comment, CDATA section, declaration; "<?": processing instruction
+        at = buf.find(mark, start, end)
+        while at >= 0:
+            if buf[at - 1] == 0x3C:
+                return True
+            at = buf.find(mark, at + 1, end)
     for name in only_if:
         at = buf.find(name, start, end)
         while at >= 0:

@@ -11,9 +11,11 @@ the duplicate check reads it there. Walking on from the current rank instead of 
 (as RCTab does) gives the same answer: candidates only ever stop continuing, and the static checks
 (skipped ranks, duplicates, overvotes) on earlier ranks were passed already.
 
-The two passes over the whole rank matrix (``prefix_keys``, ``store_tails``) take ``tail``, a tuple as
-long as the tail (at most ``UNROLL``): its length is a compile-time constant, so numba compiles one
-unrolled version per tail length; longer tails finish in an ordinary loop.
+The two passes over the whole rank matrix (``prefix_keys``, ``bucket_tails``) and the placing of the
+tails (``place_tails``) take ``tail``, a tuple as long as the tail (at most ``UNROLL``): its length is
+a compile-time constant, so numba compiles one unrolled version per tail length; longer tails finish
+in an ordinary loop. They work on any block of consecutive rows and release the GIL (``nogil``), so
+the engine runs them on row blocks in threads.
 
 All kernels are serial and integer-only: results do not depend on the JIT setting or row order.
 """
@@ -143,64 +145,84 @@ def _move(
     return k, out, v
 
 
-@njit(cache=True)
-def prefix_keys(ranks, weights, mults, tail, keys, gcount):
+@njit(cache=True, nogil=True)
+def prefix_keys(ranks, mults, tail, keys, gcount):
     """Key of each row: ``more + sum((rank_k + 2) * mults[k] for k < depth)``, ``mults[k]`` =
     ``2 * base**k``, ``more`` = 1 when a mark follows the prefix (``depth = len(mults)``). Counts rows
-    per key in ``gcount``; returns the largest and smallest weight (``(0, 1)`` for no rows). ``tail``:
-    see the module docstring."""
+    per key in ``gcount``. ``tail``: see the module docstring."""
     depth = mults.shape[0]
     width = ranks.shape[1]
     offset = 0
     for k in range(depth):
         offset += 2 * mults[k]
-    top = 0
-    low = 1
-    if weights.shape[0]:
-        top = low = weights[0]
-    for b in range(ranks.shape[0]):
+    for row in range(ranks.shape[0]):
+        b = np.uint64(row)  # unsigned indices need no wrap-around checks: the loads combine
         key = offset
         for k in range(depth):
-            key += ranks[b, k] * mults[k]
+            key += ranks[b, np.uint64(k)] * mults[k]
         # BLANK is all ones: the AND of the later ranks stays BLANK only if every one is blank
         rest = BLANK
         for j in range(len(tail)):
-            rest &= ranks[b, depth + j]
+            rest &= ranks[b, np.uint64(depth + j)]
         for k in range(depth + len(tail), width):
             rest &= ranks[b, k]
         key += rest != BLANK
         keys[b] = key
         gcount[key] += 1
-        top = max(top, weights[b])
-        low = min(low, weights[b])
-    return top, low
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def key_weights(keys, weights, gweight):
     """Weight per key (only needed when some weight is not 1)."""
     for b in range(keys.shape[0]):
         gweight[keys[b]] += weights[b]
 
 
-@njit(cache=True)
-def store_tails(ranks, weights, unit, tail, keys, cursor, store, sweights):
-    """Copy the tail (ranks from ``depth = width - store width``) of every row with a mark after the
-    prefix (odd key) into ``store``: key ``key`` fills ``store[cursor[key]:...]`` in row order
-    (``cursor`` is advanced). Even keys point at the scratch row ``store[-1]``, so the copy needs no
-    branch. ``tail``: see the module docstring."""
+@njit(cache=True, nogil=True)
+def bucket_tails(ranks, weights, unit, tail, keys, shift, bcursor, tkeys, ttails, tweights):
+    """First half of the store: copy the key, the tail (ranks from ``depth = width - tail width``) and
+    the weight of every row with a mark after the prefix (odd key) to the *bucket* ``key >> shift`` of
+    ``tkeys``/``ttails``/``tweights``: bucket ``k`` fills from ``bcursor[k]`` in row order (advanced).
+    Even keys use the last cursor, a scratch slot that does not advance, so the copy needs no branch.
+    A few hundred buckets are written at a time, all in cache, where the keys would be tens of
+    thousands. ``tail``: see the module docstring."""
     width = ranks.shape[1]
-    depth = width - store.shape[1]
-    for b in range(ranks.shape[0]):
+    depth = width - ttails.shape[1]
+    scratch = bcursor.shape[0] - 1
+    for row in range(ranks.shape[0]):
+        b = np.uint64(row)  # unsigned indices: see prefix_keys
         key = keys[b]
-        i = cursor[key]
-        cursor[key] = i + (key & 1)
+        odd = key & 1
+        bucket = (key >> shift) * odd + scratch * (1 - odd)
+        at = bcursor[bucket]
+        bcursor[bucket] = at + odd
+        i = np.uint64(at)
+        tkeys[i] = key
         for j in range(len(tail)):
-            store[i, j] = ranks[b, depth + j]
+            ttails[i, np.uint64(j)] = ranks[b, np.uint64(depth + j)]
         for k in range(depth + len(tail), width):
-            store[i, k - depth] = ranks[b, k]
+            ttails[i, k - depth] = ranks[b, k]
         if not unit:
-            sweights[i] = weights[b]
+            tweights[i] = weights[b]
+
+
+@njit(cache=True, nogil=True)
+def place_tails(tkeys, ttails, tweights, unit, tail, start, stop, cursor, store, sweights):
+    """Second half of the store: move the bucketed rows ``start:stop`` (whole buckets) to their key's
+    block, ``store[cursor[key]:...]`` in order (``cursor`` is advanced). A bucket's keys have
+    neighbouring blocks, so the writes stay in cache."""
+    for row in range(start, stop):
+        p = np.uint64(row)  # unsigned indices: see prefix_keys
+        key = tkeys[p]
+        at = cursor[key]
+        cursor[key] = at + 1
+        i = np.uint64(at)
+        for j in range(len(tail)):
+            store[i, np.uint64(j)] = ttails[p, np.uint64(j)]
+        for k in range(len(tail), ttails.shape[1]):
+            store[i, k] = ttails[p, k]
+        if not unit:
+            sweights[i] = tweights[p]
 
 
 @njit(cache=True)

@@ -6,11 +6,18 @@ the ballots of candidates that stopped continuing (``move``), keeping ``tally`` 
 given surplus fractions, and only then does each stored row carry its own value. When int64 could
 overflow (``scale`` above 10^9, or total weight x ``scale`` from 2^62) every value array holds Python
 integers and the kernels run as plain Python: slow, but exact (``exact`` is False).
+
+Building the state takes two passes over the rank matrix (keys, then the tails of long rows); on large
+sets each runs on row blocks in threads, one per core (``BLOCKS``). Blocks only split integer counts
+and keep every row's place, so the state, and so the result, is the same for any number of blocks.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import types
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -19,6 +26,9 @@ from .ballots import RankedBallots
 from .errors import TallyError
 
 KEY_LIMIT = 2**16  # prefix keys fit uint16; tests lower it to force deep rows
+BLOCKS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+BLOCK_ROWS = 200_000  # fewer rows per thread cost more to start than they save; tests lower it
+BUCKET_BITS = 8  # the stored tails are bucketed by their key's top 8 bits first (256 buckets)
 
 
 def prefix_depth(n_candidates: int, width: int, limit: int | None = None) -> int:
@@ -31,6 +41,69 @@ def prefix_depth(n_candidates: int, width: int, limit: int | None = None) -> int
     return depth
 
 
+def row_blocks(n_rows: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``(start, stop)`` for the passes over the rows: one per ``BLOCK_ROWS``
+    rows, at most ``BLOCKS``; a single (possibly empty) range for small sets."""
+    n = max(1, min(BLOCKS, n_rows // BLOCK_ROWS))
+    bounds = [n_rows * j // n for j in range(n + 1)]
+    return list(itertools.pairwise(bounds))
+
+
+def _in_threads(kernel, calls: list[tuple]) -> list:
+    """``[kernel(*args) for args in calls]``, all calls after the first in threads (the kernels release
+    the GIL)."""
+    if len(calls) == 1:
+        return [kernel(*calls[0])]
+    with ThreadPoolExecutor(len(calls) - 1) as pool:
+        rest = [pool.submit(kernel, *args) for args in calls[1:]]
+        first = kernel(*calls[0])
+        return [first, *(f.result() for f in rest)]
+
+
+def _store_tails(ranks, weights, unit, depth, tail, keys, blocks, bcount, long_keys, starts, n_long):
+    """The tails (ranks from ``depth`` on) of the rows with odd keys, in row order within each key, key
+    ``long_keys[i]``'s from ``starts[i]`` (and their weights unless ``unit``): ``(store, sweights)``.
+
+    First each row block copies its rows to buckets of neighbouring keys (block j after the rows of
+    the blocks before it, so a key's rows stay in row order), then each bucket goes to its keys' places;
+    both halves run in threads (``bcount``: rows per block and key)."""
+    n_blocks, n_keys = bcount.shape
+    shift = max(0, (n_keys - 1).bit_length() - BUCKET_BITS)
+    n_buckets = ((n_keys - 1) >> shift) + 1
+    odd = np.zeros((n_blocks, n_buckets << shift), dtype=np.int64)
+    odd[:, 1:n_keys:2] = bcount[:, 1::2]
+    per_bucket = odd.reshape(n_blocks, n_buckets, -1).sum(axis=2)
+    bucket_end = np.cumsum(per_bucket.sum(axis=0))
+    bcursor = np.empty((n_blocks, n_buckets + 1), dtype=np.int64)
+    bcursor[:, :-1] = bucket_end - per_bucket.sum(axis=0) + np.cumsum(per_bucket, axis=0) - per_bucket
+    bcursor[:, -1] = n_long + np.arange(n_blocks)  # each block's scratch slot for even keys
+    width = ranks.shape[1] - depth
+    tkeys = np.empty(n_long + n_blocks, dtype=keys.dtype)
+    ttails = np.empty((n_long + n_blocks, width), dtype=ranks.dtype)
+    tweights = np.empty(1 if unit else n_long + n_blocks, dtype=np.int64)
+    _in_threads(
+        K.bucket_tails,
+        [
+            (ranks[a:b], weights[a:b], unit, tail, keys[a:b], shift, bcursor[j], tkeys, ttails, tweights)
+            for j, (a, b) in enumerate(blocks)
+        ],
+    )
+    cursor = np.zeros(n_keys, dtype=np.int64)
+    cursor[long_keys] = starts
+    store = np.empty((n_long, width), dtype=ranks.dtype)
+    sweights = np.empty(1 if unit else n_long, dtype=np.int64)
+    # whole buckets per thread, about as many rows each
+    cuts = [int(bucket_end[np.searchsorted(bucket_end, n_long * j // n_blocks)]) for j in range(1, n_blocks)]
+    _in_threads(
+        K.place_tails,
+        [
+            (tkeys, ttails, tweights, unit, tail, a, b, cursor, store, sweights)
+            for a, b in itertools.pairwise([0, *cuts, n_long])
+        ],
+    )
+    return store, sweights
+
+
 class RankedState:
     def __init__(self, ballots: RankedBallots, walk: tuple[int, bool, bool], scale: int, surpluses: bool):
         self.ranks, self.walk, self.scale, self.surpluses = ballots.ranks, walk, scale, surpluses
@@ -41,13 +114,21 @@ class RankedState:
         n_keys = 2 * base**depth
         tail = (0,) * min(width - depth, K.UNROLL)
         keys = np.empty(n_rows, dtype=np.uint16 if n_keys <= 2**16 else np.uint32)
-        gcount = np.zeros(n_keys, dtype=np.int64)
         mults = 2 * base ** np.arange(depth, dtype=np.int64)
-        top, low = K.prefix_keys(self.ranks, ballots.weights, mults, tail, keys, gcount)
-        self.unit = int(top) == 1 and int(low) == 1
+        # the two passes over the rows run on row blocks in threads; per block key counts, summed
+        blocks = row_blocks(n_rows)
+        bcount = np.zeros((len(blocks), n_keys), dtype=np.int64)
+        w = ballots.weights
+        _in_threads(
+            K.prefix_keys,
+            [(self.ranks[a:b], mults, tail, keys[a:b], bcount[j]) for j, (a, b) in enumerate(blocks)],
+        )
+        gcount = bcount.sum(axis=0) if len(blocks) > 1 else bcount[0]
+        top, low = (int(w.max()), int(w.min())) if n_rows else (0, 1)
+        self.unit = top == 1 and low == 1
         if self.unit:
             gweight = gcount
-        elif int(top) * n_rows < 2**62:
+        elif top * n_rows < 2**62:
             gweight = np.zeros(n_keys, dtype=np.int64)
             K.key_weights(keys, ballots.weights, gweight)
         else:
@@ -71,12 +152,10 @@ class RankedState:
         gend = np.cumsum(long_rows)
         gstart = gend - long_rows
         n_long = int(gend[-1]) if n_groups else 0
-        cursor = np.full(n_keys, n_long, dtype=np.int64)  # even keys: the scratch row
-        cursor[ids[gmore]] = gstart[gmore]
-        store = np.empty((n_long + 1, width - depth), dtype=self.ranks.dtype)
-        sweights = np.empty(1 if self.unit else n_long + 1, dtype=np.int64)
-        K.store_tails(self.ranks, ballots.weights, self.unit, tail, keys, cursor, store, sweights)
-        del keys, cursor
+        store, sweights = _store_tails(
+            self.ranks, w, self.unit, depth, tail, keys, blocks, bcount, ids[gmore], gstart[gmore], n_long
+        )
+        del keys, bcount
         n_val = n_long if surpluses else 1
         if exact:
             gw, gval = gweight[ids], np.full(n_groups, scale, dtype=np.int64)

@@ -49,7 +49,6 @@ N_CATS = 5
 # Group states below zero (a candidate index otherwise).
 G_INACTIVE = -1
 G_DEEP = -2
-G_NEW_DEEP = -3
 
 
 @njit(cache=True)
@@ -225,51 +224,91 @@ def place_tails(tkeys, ttails, tweights, unit, tail, start, stop, cursor, store,
             sweights[i] = tweights[p]
 
 
-@njit(cache=True)
-def count_first(groups, rows, unit, track, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans):
-    """Round 1: every group walks its prefix; groups that run past it go deep (``_enter``).
-
-    ``groups`` and ``rows`` are the state tuples of ``tally._ranked_engine``. Returns the weight of
-    groups without any mark (undervotes) and the number of deep groups."""
+@njit(cache=True, nogil=True)
+def place_groups(
+    groups, first_round, n_deep, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final, tally,
+    inactive, trans, kept,
+):  # fmt: skip
+    """The groups' step of a round. In round 1 (``first_round``) every group walks its prefix; later,
+    every group whose candidate stopped continuing moves on (see ``_move``). A group that runs past its
+    prefix goes deep: it is appended to ``deep`` after its first ``n_deep`` (in group order), with the
+    candidate it leaves in ``gsrc`` (-1 in round 1); ``walk_rows(..., enter=True)`` then walks its
+    stored rows. ``groups``: the state tuple of ``tally._ranked_engine``. Returns the weight of groups
+    without any mark in round 1 (undervotes, else 0) and the new number of deep groups."""
     grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
     n_groups, depth = grank.shape
     none = np.empty((1, 0), dtype=grank.dtype)
     undervotes = 0
     for g in range(n_groups):
-        marked = gmore[g]
-        for k in range(depth):
-            if grank[g, k] != BLANK:
-                marked = True
-                break
-        if not marked:
-            undervotes += gw[g]
-            gcur[g] = G_INACTIVE
-            continue
-        k, out = _walk(grank, g, 0, -1, cont, max_skip, exhaust_dup, exhaust_over, none, 0)
+        if first_round:
+            marked = gmore[g]
+            for k in range(depth):
+                if grank[g, k] != BLANK:
+                    marked = True
+                    break
+            if not marked:
+                undervotes += gw[g]
+                gcur[g] = G_INACTIVE
+                continue
+            k, out = _walk(grank, g, 0, -1, cont, max_skip, exhaust_dup, exhaust_over, none, 0)
+            if out == OUT_EXHAUSTED and gmore[g]:
+                out = OUT_DEEP
+            else:
+                _settle(out, -1, gw[g], gval[g], tally, inactive, trans)
+        else:
+            c = gcur[g]
+            if c < 0 or cont[c]:
+                continue
+            k, out, v = _move(
+                grank, g, none, 0, gpos[g], gmore[g], c, gw[g], gval[g], cont, max_skip, exhaust_dup,
+                exhaust_over, factor, scale, final, tally, inactive, trans, kept,
+            )  # fmt: skip
+            gval[g] = v
+            if out == OUT_DEEP:
+                gsrc[g] = c
         gpos[g] = k
-        if out == OUT_EXHAUSTED and gmore[g]:
-            gcur[g] = G_NEW_DEEP
-            continue
-        gcur[g] = out if out >= 0 else G_INACTIVE
-        _settle(out, -1, gw[g], gval[g], tally, inactive, trans)
-    n_deep = _enter(
-        groups, rows, unit, track, 0, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans
-    )
+        if out >= 0:
+            gcur[g] = out
+        elif out == OUT_DEEP:
+            gcur[g] = G_DEEP
+            deep[n_deep] = g
+            n_deep += 1
+        else:
+            gcur[g] = G_INACTIVE
     return undervotes, n_deep
 
 
-@njit(cache=True)
-def count_move(
-    groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, factor, scale, final,
-    tally, inactive, trans, kept,
+@njit(cache=True, nogil=True)
+def walk_rows(
+    groups, rows, unit, track, first, last, enter, cont, max_skip, exhaust_dup, exhaust_over, factor,
+    scale, final, tally, inactive, trans, kept,
 ):  # fmt: skip
-    """Move every stored row of the ``n_deep`` deep groups, then every group, whose candidate stopped
-    continuing (see ``_move``); groups that run past their prefix go deep. Without ``track`` a row's
-    value is its group's (values never change: IRV). Returns the number of deep groups."""
+    """The rows' step of a round, for the stored rows of the deep groups ``deep[first:last]``.
+
+    With ``enter`` (groups that just went deep) every row walks its tail from the start with its
+    group's value, moved from the group's source candidate ``gsrc[g]`` (-1 in round 1: no transfer).
+    Otherwise every row whose candidate stopped continuing moves on (see ``_move``). Without ``track``
+    a row's value is its group's (values never change: IRV), else it is kept per row in ``dval``.
+    Rows of different groups are independent, so disjoint ranges can run at once, each with its own
+    ``tally``/``inactive``/``trans``/``kept``."""
     grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
     store, sweights, gstart, gend, dcur, dpos, dval = rows
-    for j in range(n_deep):
+    depth = grank.shape[1]
+    for j in range(first, last):
         g = deep[j]
+        if enter:
+            v = gval[g]
+            src = gsrc[g]
+            prev = gprev[g] - depth
+            for i in range(gstart[g], gend[g]):
+                w = 1 if unit else sweights[i]
+                if track:
+                    dval[i] = v
+                k, out = _walk(store, i, 0, prev, cont, max_skip, exhaust_dup, exhaust_over, grank, g)
+                dpos[i] = k
+                dcur[i] = out if out >= 0 else -1
+                _settle(out, src, w, v, tally, inactive, trans)
+            continue
         for i in range(gstart[g], gend[g]):
             c = dcur[i]
             if c < 0 or cont[c]:
@@ -284,60 +323,3 @@ def count_move(
             dcur[i] = out if out >= 0 else -1
             if track:
                 dval[i] = v
-    none = np.empty((1, 0), dtype=grank.dtype)
-    new_deep = 0
-    for g in range(grank.shape[0]):
-        c = gcur[g]
-        if c < 0 or cont[c]:
-            continue
-        k, out, v = _move(
-            grank, g, none, 0, gpos[g], gmore[g], c, gw[g], gval[g], cont, max_skip, exhaust_dup,
-            exhaust_over, factor, scale, final, tally, inactive, trans, kept,
-        )  # fmt: skip
-        gpos[g] = k
-        gval[g] = v
-        if out >= 0:
-            gcur[g] = out
-        elif out == OUT_DEEP:
-            gcur[g] = G_NEW_DEEP
-            gsrc[g] = c
-            new_deep += 1
-        else:
-            gcur[g] = G_INACTIVE
-    if new_deep:
-        n_deep = _enter(
-            groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive,
-            trans,
-        )  # fmt: skip
-    return n_deep
-
-
-@njit(cache=True)
-def _enter(
-    groups, rows, unit, track, n_deep, cont, max_skip, exhaust_dup, exhaust_over, tally, inactive, trans
-):
-    """Groups in state ``G_NEW_DEEP`` become deep (appended to ``deep`` after its first ``n_deep``):
-    their stored rows walk their tails with the group's value; their source candidate is ``gsrc[g]``
-    (-1 in round 1: no transfer). Values are kept per row in ``dval`` only with ``track``. Returns the
-    new number of deep groups."""
-    grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
-    store, sweights, gstart, gend, dcur, dpos, dval = rows
-    depth = grank.shape[1]
-    for g in range(grank.shape[0]):
-        if gcur[g] != G_NEW_DEEP:
-            continue
-        gcur[g] = G_DEEP
-        deep[n_deep] = g
-        n_deep += 1
-        v = gval[g]
-        src = gsrc[g]
-        prev = gprev[g] - depth
-        for i in range(gstart[g], gend[g]):
-            w = 1 if unit else sweights[i]
-            if track:
-                dval[i] = v
-            k, out = _walk(store, i, 0, prev, cont, max_skip, exhaust_dup, exhaust_over, grank, g)
-            dpos[i] = k
-            dcur[i] = out if out >= 0 else -1
-            _settle(out, src, w, v, tally, inactive, trans)
-    return n_deep

@@ -29,6 +29,7 @@ KEY_LIMIT = 2**16  # prefix keys fit uint16; tests lower it to force deep rows
 BLOCKS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 BLOCK_ROWS = 200_000  # fewer rows per thread cost more to start than they save; tests lower it
 BUCKET_BITS = 8  # the stored tails are bucketed by their key's top 8 bits first (256 buckets)
+THREAD_ROWS = 100_000  # stored rows walked in one round from which the walk is split over threads
 
 
 def prefix_depth(n_candidates: int, width: int, limit: int | None = None) -> int:
@@ -49,15 +50,26 @@ def row_blocks(n_rows: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(bounds))
 
 
+_pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    global _pool
+    _pool = None  # a forked child has none of the parent's threads
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _in_threads(kernel, calls: list[tuple]) -> list:
-    """``[kernel(*args) for args in calls]``, all calls after the first in threads (the kernels release
-    the GIL)."""
-    if len(calls) == 1:
-        return [kernel(*calls[0])]
-    with ThreadPoolExecutor(len(calls) - 1) as pool:
-        rest = [pool.submit(kernel, *args) for args in calls[1:]]
-        first = kernel(*calls[0])
-        return [first, *(f.result() for f in rest)]
+    """``[kernel(*args) for args in calls]``, run by a pool of ``BLOCKS`` threads when there are
+    several (the kernels release the GIL)."""
+    global _pool
+    if len(calls) <= 1:
+        return [kernel(*args) for args in calls]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(BLOCKS, thread_name_prefix="tally")
+    return [f.result() for f in [_pool.submit(kernel, *args) for args in calls]]
 
 
 def _store_tails(ranks, weights, unit, depth, tail, keys, blocks, bcount, long_keys, starts, n_long):
@@ -188,10 +200,13 @@ class RankedState:
     def first(self, cont: np.ndarray) -> int:
         """Round 1: place every ballot; returns the undervotes (ballots without any mark)."""
         trans = self.zeros(self.n, self.n + K.N_CATS)
-        undervotes, self.n_deep = self.kernels.count_first(
-            self.groups, self.rows, self.unit, self.surpluses, cont, *self.walk, self.tally, self.inactive,
-            trans,
+        kept = self.zeros(self.n)
+        factor = np.full(self.n, -1, dtype=np.int64 if self.exact else object)
+        undervotes, self.n_deep = self.kernels.place_groups(
+            self.groups, True, 0, cont, *self.walk, factor, self.scale, False, self.tally, self.inactive,
+            trans, kept,
         )  # fmt: skip
+        self._walk_rows([(0, self.n_deep, True)], cont, factor, False, trans, kept)
         return int(undervotes)
 
     def move(self, cont: np.ndarray, factor: np.ndarray, final: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -205,11 +220,40 @@ class RankedState:
             factor = factor.astype(object)
         trans = self.zeros(self.n, self.n + K.N_CATS)
         kept = self.zeros(self.n)
-        self.n_deep = self.kernels.count_move(
-            self.groups, self.rows, self.unit, self.surpluses, self.n_deep, cont, *self.walk, factor,
-            self.scale, final, self.tally, self.inactive, trans, kept,
+        n_old = self.n_deep
+        _, self.n_deep = self.kernels.place_groups(
+            self.groups, False, n_old, cont, *self.walk, factor, self.scale, final, self.tally,
+            self.inactive, trans, kept,
         )  # fmt: skip
+        self._walk_rows([(0, n_old, False), (n_old, self.n_deep, True)], cont, factor, final, trans, kept)
         return trans, kept
+
+    def _walk_rows(self, spans, cont, factor, final, trans, kept) -> None:
+        """``walk_rows`` over each span ``(first, last, enter)`` of ``deep``; with enough rows, in parts
+        of about equal rows run in threads, each part but the first with its own accumulators, added
+        after (integer sums: the same totals in any order)."""
+        deep, (gstart, gend) = self.groups[-1], self.rows[2:4]
+        calls = []
+        for first, last, enter in spans:
+            rows = np.cumsum(gend[deep[first:last]] - gstart[deep[first:last]])
+            parts = BLOCKS if self.exact and rows.size and rows[-1] >= THREAD_ROWS else 1
+            cuts = [first + int(np.searchsorted(rows, rows[-1] * j // parts)) for j in range(1, parts)]
+            calls += [(a, b, enter) for a, b in itertools.pairwise([first, *cuts, last]) if a < b]
+        if not calls:
+            return
+        sums = [(self.tally, self.inactive, trans, kept)]
+        sums += [tuple(self.zeros(*a.shape) for a in sums[0]) for _ in calls[1:]]
+        _in_threads(
+            self.kernels.walk_rows,
+            [
+                (self.groups, self.rows, self.unit, self.surpluses, a, b, enter, cont, *self.walk, factor,
+                 self.scale, final, *acc)
+                for (a, b, enter), acc in zip(calls, sums, strict=True)
+            ],
+        )  # fmt: skip
+        for acc in sums[1:]:
+            for total, part in zip(sums[0], acc, strict=True):
+                np.add(total, part, out=total)
 
 
 def _python_kernels() -> types.SimpleNamespace:

@@ -169,20 +169,21 @@ def test_prefix_length_does_not_change_the_result(limit, election, seats, walk_o
     election=elections(max_rows=40),
     seats=st.integers(1, 3),
     walk_opts=walk_options,
-    key_limit=st.sampled_from([1, 2 * 3**1]),
+    prefix=st.sampled_from(["none", "one-rank"]),
 )
-def test_row_blocks_in_threads_do_not_change_the_result(blocks, election, seats, walk_opts, key_limit):
-    """The passes over the rows run on row blocks in threads: the same bytes as one block (with a
-    short prefix, so that most rows are stored and read back)."""
+def test_row_blocks_in_threads_do_not_change_the_result(blocks, election, seats, walk_opts, prefix):
+    """The passes over the rows run on row blocks, and the stored rows are walked in parts, in threads:
+    the same bytes as in one piece (with a short prefix, so that most rows are stored and walked)."""
     ranks, weights, names = election
     ballots = tally.RankedBallots.from_array(ranks, weights, candidates=names)
+    key_limit = 1 if prefix == "none" else 2 * (len(names) + 2)  # one group, or one per first rank
     runs = [("irv", 1, {}), ("stv", seats, {"decimal_places": 4})]
     default = [tally.count(ballots, method=m, seats=s, **o, **walk_opts).to_json() for m, s, o in runs]
-    saved = _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.KEY_LIMIT
-    _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.KEY_LIMIT = blocks, 1, key_limit
+    saved = _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.THREAD_ROWS, _engine.KEY_LIMIT
+    _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.THREAD_ROWS, _engine.KEY_LIMIT = blocks, 1, 1, key_limit
     try:
         assert len(_engine.row_blocks(len(ranks))) == max(1, min(blocks, len(ranks)))
         split = [tally.count(ballots, method=m, seats=s, **o, **walk_opts).to_json() for m, s, o in runs]
     finally:
-        _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.KEY_LIMIT = saved
+        _engine.BLOCKS, _engine.BLOCK_ROWS, _engine.THREAD_ROWS, _engine.KEY_LIMIT = saved
     assert split == default

@@ -145,10 +145,11 @@ def _move(
 
 
 @njit(cache=True, nogil=True)
-def prefix_keys(ranks, mults, tail, keys, gcount):
+def prefix_keys(ranks, weights, mults, tail, keys, gcount):
     """Key of each row: ``more + sum((rank_k + 2) * mults[k] for k < depth)``, ``mults[k]`` =
     ``2 * base**k``, ``more`` = 1 when a mark follows the prefix (``depth = len(mults)``). Counts rows
-    per key in ``gcount``. ``tail``: see the module docstring."""
+    per key in ``gcount``; returns the largest and smallest weight (``(0, 1)`` for no rows). ``tail``:
+    see the module docstring."""
     depth = mults.shape[0]
     width = ranks.shape[1]
     offset = 0
@@ -168,6 +169,15 @@ def prefix_keys(ranks, mults, tail, keys, gcount):
         key += rest != BLANK
         keys[b] = key
         gcount[key] += 1
+    # a loop of its own: numba makes it SIMD, which it does not inside the loop above
+    top = 0
+    low = 1
+    if weights.shape[0]:
+        top = low = weights[0]
+    for b in range(weights.shape[0]):
+        top = max(top, weights[b])
+        low = min(low, weights[b])
+    return top, low
 
 
 @njit(cache=True, nogil=True)

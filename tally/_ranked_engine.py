@@ -131,12 +131,12 @@ class RankedState:
         blocks = row_blocks(n_rows)
         bcount = np.zeros((len(blocks), n_keys), dtype=np.int64)
         w = ballots.weights
-        _in_threads(
+        extremes = _in_threads(
             K.prefix_keys,
-            [(self.ranks[a:b], mults, tail, keys[a:b], bcount[j]) for j, (a, b) in enumerate(blocks)],
+            [(self.ranks[a:b], w[a:b], mults, tail, keys[a:b], bcount[j]) for j, (a, b) in enumerate(blocks)],
         )
         gcount = bcount.sum(axis=0) if len(blocks) > 1 else bcount[0]
-        top, low = (int(w.max()), int(w.min())) if n_rows else (0, 1)
+        top, low = max(int(t) for t, _ in extremes), min(int(lo) for _, lo in extremes)
         self.unit = top == 1 and low == 1
         if self.unit:
             gweight = gcount
@@ -233,13 +233,20 @@ class RankedState:
         of about equal rows run in threads, each part but the first with its own accumulators, added
         after (integer sums: the same totals in any order)."""
         deep, (gstart, gend) = self.groups[-1], self.rows[2:4]
+        rows = [np.cumsum(gend[deep[first:last]] - gstart[deep[first:last]]) for first, last, _ in spans]
+        parts = BLOCKS if self.exact and sum(int(r[-1]) for r in rows if r.size) >= THREAD_ROWS else 1
         calls = []
-        for first, last, enter in spans:
-            rows = np.cumsum(gend[deep[first:last]] - gstart[deep[first:last]])
-            parts = BLOCKS if self.exact and rows.size and rows[-1] >= THREAD_ROWS else 1
-            cuts = [first + int(np.searchsorted(rows, rows[-1] * j // parts)) for j in range(1, parts)]
+        for (first, last, enter), r in zip(spans, rows, strict=True):
+            if not r.size:
+                continue
+            cuts = [first + int(np.searchsorted(r, r[-1] * j // parts)) for j in range(1, parts)]
             calls += [(a, b, enter) for a, b in itertools.pairwise([first, *cuts, last]) if a < b]
-        if not calls:
+        if parts == 1:
+            for first, last, enter in calls:
+                self.kernels.walk_rows(
+                    self.groups, self.rows, self.unit, self.surpluses, first, last, enter, cont, *self.walk,
+                    factor, self.scale, final, self.tally, self.inactive, trans, kept,
+                )  # fmt: skip
             return
         sums = [(self.tally, self.inactive, trans, kept)]
         sums += [tuple(self.zeros(*a.shape) for a in sums[0]) for _ in calls[1:]]

@@ -193,15 +193,9 @@ def pieces(
         root_name = m.group(1)
         root_end = re.compile(rb"</" + re.escape(root_name) + rb"\s*>")
         pos = m.end()
-        eof = False
         while True:
-            if not eof and len(buf) - pos < CHUNK:
-                more = read()
-                buf = buf[pos:] + more
-                pos = 0
-                eof = not more
-            cut = _last_cut(buf, pos, close_tag)
-            if eof:
+            more = read()
+            if not more:  # the rest is the last piece, up to the root end tag
                 ends = list(root_end.finditer(buf, pos))
                 if not ends:
                     raise _Fallback
@@ -211,17 +205,18 @@ def pieces(
                     raise _Fallback
                 yield buf[pos : last.start()]
                 return
-            if cut is None or cut <= pos:
-                if len(buf) - pos > MAX_PIECE_BYTES:
+            cut = _last_cut(more, 0, close_tag)
+            if cut is None:
+                if len(buf) - pos + len(more) > MAX_PIECE_BYTES:
                     raise _Fallback
-                more = read()
-                eof = not more
                 buf = buf[pos:] + more
                 pos = 0
                 continue
-            if only_if is None or _worth_parsing(buf, pos, cut, only_if):
-                yield buf[pos:cut]
-            pos = cut
+            # Each byte is copied once: what is left of the last chunk, then the new one up to its cut.
+            piece = b"".join((memoryview(buf)[pos:], memoryview(more)[:cut]))
+            buf, pos = more, cut
+            if only_if is None or _worth_parsing(piece, only_if):
+                yield piece
 
 
 def chunked_children(
@@ -247,24 +242,49 @@ def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:
         hi = j
 
 
-def _worth_parsing(buf: bytes, start: int, end: int, only_if: list[bytes]) -> bool:
-    """Whether ``buf[start:end]`` may hold a start tag named in ``only_if`` (any prefix), or a comment,
-    CDATA section or processing instruction (which could hide a false cut). Over-approximates; single-byte
-    and name searches only."""
+def _worth_parsing(piece: bytes, only_if: list[bytes]) -> bool:
+    """Whether ``piece`` may hold a start tag named in ``only_if`` (any prefix), or a comment, CDATA
+    section or processing instruction (which could hide a false cut). Over-approximates.
+
+    Single-byte searches (``memchr``) do most of the work: a name is first looked for through one of its
+    bytes, and only a piece where that byte is common is searched for the whole name."""
     for mark in (b"!", b"?"):  # "<!": comment, CDATA section, declaration; "<?": processing instruction
-        at = buf.find(mark, start, end)
+        at = piece.find(mark, 1)
         while at >= 0:
-            if buf[at - 1] == 0x3C:
+            if piece[at - 1] == 0x3C:
                 return True
-            at = buf.find(mark, at + 1, end)
-    for name in only_if:
-        at = buf.find(name, start, end)
-        while at >= 0:
-            after = at + len(name)
-            if buf[at - 1] in b"<:" and buf[after : after + 1] in _NAME_ENDS:
-                return True
-            at = buf.find(name, after, end)
+            at = piece.find(mark, at + 1)
+    return any(_names_a_start_tag(piece, name) for name in only_if)
+
+
+def _names_a_start_tag(piece: bytes, name: bytes) -> bool:
+    """Whether ``piece`` holds ``name`` right after ``<`` or ``:`` and before a name end."""
+    probe = _probe(name)
+    at = probe + 1
+    for _ in range(_PROBE_HITS):
+        at = piece.find(name[probe], at)
+        if at < 0:
+            return False
+        if piece.startswith(name, at - probe) and _starts_tag(piece, at - probe, len(name)):
+            return True
+        at += 1
+    at = piece.find(name, 1)  # the probe byte is common here: search for the whole name
+    while at >= 0:
+        if _starts_tag(piece, at, len(name)):
+            return True
+        at = piece.find(name, at + len(name))
     return False
 
 
+def _starts_tag(piece: bytes, at: int, length: int) -> bool:
+    return piece[at - 1] in b"<:" and piece[at + length : at + length + 1] in _NAME_ENDS
+
+
+def _probe(name: bytes) -> int:
+    """The index of the byte a name is first looked for by: its first capital (rarer than small letters
+    in element names), else its first byte."""
+    return next((i for i, c in enumerate(name) if 0x41 <= c <= 0x5A), 0)
+
+
+_PROBE_HITS = 64
 _NAME_ENDS = (b" ", b"\t", b"\n", b"\r", b"/", b">")

@@ -185,6 +185,50 @@ def test_byte_path_is_taken_for_plain_cvrs(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("chunk", [300, 4096])
+def test_metadata_between_cvrs_is_read_as_the_tree_reads_it(tmp_path, chunk):
+    """GpUnits and the Election may sit anywhere among the CVRs: the metadata pass finds them in any
+    piece, the byte path reads the CVRs around them."""
+    cvr = (
+        '<CVR><CurrentSnapshotId>s{i}</CurrentSnapshotId><CVRSnapshot ObjectId="s{i}"><CVRContest>'
+        "<ContestId>k1</ContestId><CVRContestSelection><ContestSelectionId>cs-{c}</ContestSelectionId>"
+        "<SelectionPosition><Rank>1</Rank></SelectionPosition></CVRContestSelection></CVRContest>"
+        "</CVRSnapshot><UniqueId>u{i}</UniqueId><BallotStyleUnitId>{g}</BallotStyleUnitId></CVR>\n"
+    )
+    cvrs = [cvr.format(i=i, c="abc"[i % 3], g=("g1", "g 2")[i % 2]) for i in range(120)]
+    units, rest = METADATA.split("<GpUnit", 1)[0], "<GpUnit" + METADATA.split("<GpUnit", 1)[1]
+    body = "".join(cvrs[:40]) + units + "".join(cvrs[40:80]) + rest + "".join(cvrs[80:])
+    path = tmp_path / "cvr.xml"
+    root = f'<CastVoteRecordReport xmlns="{NS}">'
+    path.write_text(f'<?xml version="1.0"?>\n{root}{body}</CastVoteRecordReport>')
+    config = config_for(path, "cdf", b.NAMES, contestId="Mayor")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xmlchunks, "CHUNK", chunk)
+        fast = _outcome(config)
+        mp.setattr(_cdf_xml_bytes.Scanner, "scan", lambda self, piece, at: ([], at, 0))
+        tree = _outcome(config)
+    assert fast == tree
+    assert [c[3] for c in fast[:2]] == ["P1", ""] and len(fast) == 120
+
+
+@pytest.mark.parametrize(
+    ("piece", "worth"),
+    [
+        (b"<CVR><ElectionId>e</ElectionId></CVR>", False),
+        (b"<CVR><Note>Election GpUnit</Note></CVR>", False),
+        (b"<CVR/>\n<Election ObjectId='e'/>", True),
+        (b"<CVR/>\n<cdf:GpUnit ObjectId='g'/>", True),
+        (b"<CVR><ElectionId/></CVR>" * 100 + b"<Election>", True),  # probe byte common: whole-name search
+        (b"<CVR><ElectionId/></CVR>" * 100, False),
+        (b"<CVR/><!-- </CVR> -->", True),
+        (b"<CVR/><?pi </CVR> ?>", True),
+        (b"<CVR><Note>Why? Because!</Note></CVR>", False),
+    ],
+)
+def test_metadata_pass_parses_only_pieces_that_may_name_what_it_needs(piece, worth):
+    assert _xmlchunks._worth_parsing(b" " + piece, [b"Election", b"GpUnit"]) is worth
+
+
 # --- the hardened libxml2 parse ----------------------------------------------------------------------
 
 BILLION_LAUGHS = (

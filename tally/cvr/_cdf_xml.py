@@ -9,6 +9,7 @@ A document that is not UTF-8, or whose pieces cannot be cut, is read whole with 
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,11 +200,16 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
     try:
         for piece in pieces(path, _CVR_END, validator=validator):
             piece = normalize_newlines(piece)
+            collecting = gc.isenabled()
+            gc.disable()  # the rows hold no reference cycle; collections would only re-walk the caches
             try:
                 rows, position, stop = scanner.scan(piece, position)
             except Exception:  # the bytes may not be XML yet: that is reported first, if so
                 validator.wait()
                 raise
+            finally:
+                if collecting:
+                    gc.enable()
             validator.wait()
             for rankings, unique_id, precinct in rows:
                 index += 1

@@ -24,7 +24,10 @@ Speed comes from two caches. The piece is split at the CVR end tags (one C call)
 machine differ mostly in digits (ids, ranks), so the grammar is checked once per *shape* (the CVR's bytes
 with every digit replaced by 0, which keeps every offset and every grammar decision) and the shape maps
 to a plan that slices every field out of the CVR at once. The current contest's bytes then map to its
-validated rankings, computed from a tree of that one contest the first time they are seen.
+validated rankings, computed from a tree of that one contest the first time they are seen. A CVR with one
+``CVRContest`` is looked up by a *template* instead: its bytes before and after that contest with digits
+zeroed, and the contest's own bytes. The template fixes the shape as well (so it proves no less), costs
+no zeroing of the contest, and its contest bytes keep their hash for the rankings lookup.
 """
 
 from __future__ import annotations
@@ -89,6 +92,8 @@ class _Grammar:
         self.cvr = re.compile(element(b"CVR", snapshot, leaf(_CVR_FIELDS), holder))
         self.open = b"<" + prefix + b"CVR"
         self.close = b"</" + prefix + b"CVR>"
+        self.contest_open = b"<" + prefix + b"CVRContest>"
+        self.contest_close = b"</" + prefix + b"CVRContest>"
         self.leaf_text = re.compile(rb"<" + p + _NAME + _ATTRS + rb"(?:/>|>([^<]*)<)")
         self.attr = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
@@ -151,14 +156,16 @@ class _Plan:
     """How to read one proved shape: ``get`` slices every field out of a CVR's bytes at once.
 
     ``simple`` shapes (one snapshot with an ``ObjectId``, one ``CVRContest`` with a ``ContestId``, a
-    ``CurrentSnapshotId``) are read as ``current, object_id, contest, unique, unit``, and ``contest_id``
-    slices the ``ContestId`` (which lies inside the contest's bytes); the rest as ``current, unique, unit``
+    ``CurrentSnapshotId``) are read as ``current, object_id, contest, unique, unit`` (``ids`` leaves out
+    the contest, whose span is ``contest``), and ``contest_id`` slices the ``ContestId`` (which lies
+    inside the contest's bytes); the rest as ``current, unique, unit``
     followed, per snapshot, by its ``ObjectId`` and each contest's ``ContestId`` and bytes, walked with
     ``snapshots`` (per snapshot: has an ``ObjectId``, per contest: has a ``ContestId``).
     """
 
     __slots__ = (
-        "get", "simple", "contest_id", "fold_ws", "has_current", "has_unique", "has_unit", "snapshots"
+        "get", "ids", "simple", "contest", "contest_id", "fold_ws", "has_current", "has_unique", "has_unit",
+        "snapshots",
     )  # fmt: skip
 
     def __init__(self, shape: bytes, lead: int, layout) -> None:
@@ -183,11 +190,14 @@ class _Plan:
             and len(snapshots[0][1]) == 1
             and snapshots[0][1][0][0] is not None
         )
-        self.contest_id = empty
+        self.contest_id = self.contest = empty
+        self.ids = None
         if self.simple:
             ((object_id, ((contest_id, contest),)),) = snapshots
             self.contest_id = cut(contest_id)
+            self.contest = cut(contest)
             spans = [current, object_id, contest, unique, unit]
+            self.ids = itemgetter(*map(cut, [current, object_id, unique, unit]))
         else:
             spans = [current, unique, unit]
             for object_id, contests in snapshots:
@@ -227,6 +237,8 @@ class Scanner:
         self._unknown_unit = unknown_unit
         self._known: dict[bytes, tuple] = {}
         self._known_bytes = 0
+        self._templates: dict[tuple[bytes, bytes, bytes], tuple[_Plan | None, bytes | None]] = {}
+        self._template_bytes = 0
 
     def _grammar(self, piece: bytes, pos: int) -> tuple[_Grammar, dict[bytes, _Plan | None]] | None:
         m = _FIRST.match(piece, pos)
@@ -251,6 +263,26 @@ class Scanner:
             self._shape_bytes += len(shape)
         return plan
 
+    def _template(
+        self, key: tuple[bytes, bytes, bytes], g: _Grammar, plans: dict[bytes, _Plan | None]
+    ) -> tuple[_Plan | None, bytes | None]:
+        """The plan of a CVR split as ``key`` around its one ``CVRContest`` (the bytes before it, digits
+        zeroed; its content as it is; the bytes after it, digits zeroed), and that contest's bytes when the
+        plan is simple and reads that very contest (None otherwise). The key fixes the whole shape, so it
+        proves what the shape proves; the answer is cached (within ``MAX_SHAPE_BYTES``)."""
+        head, mid, tail = key
+        contest = g.contest_open + mid + g.contest_close
+        shape = head + contest.translate(_ZERO) + tail
+        plan = plans.get(shape, False)
+        if plan is False:
+            plan = self._plan(shape, g, plans)
+        if plan is None or not plan.simple or plan.contest != slice(len(head), len(head) + len(contest)):
+            contest = None
+        if self._template_bytes < MAX_SHAPE_BYTES:
+            self._templates[key] = (plan, contest)
+            self._template_bytes += len(shape)
+        return plan, contest
+
     def scan(self, piece: bytes, position: int) -> tuple[list[tuple[tuple, str, str]], int, int]:
         """Read the CVRs at the start of ``piece`` (newlines already normalised) that are in a proved
         shape: ``(rankings, UniqueId, precinct)`` for each that holds the contest, the position after them
@@ -271,17 +303,29 @@ class Scanner:
         precincts = self._precincts
         append = out.append
         first = position
+        templates = self._templates
+        c_open, c_close = g.contest_open, g.contest_close
         for raw in parts:
-            shape = raw.translate(_ZERO)
-            plan = plans.get(shape, False)
-            if plan is False:
-                plan = self._plan(shape, g, plans)
+            head, _, after = raw.partition(c_open)
+            mid, closed, tail = after.rpartition(c_close)
+            if closed and not mid.partition(c_close)[1]:  # one contest, which keys the template as it is
+                found = templates.get(key := (head.translate(_ZERO), mid, tail.translate(_ZERO)))
+                plan, contest = found if found is not None else self._template(key, g, plans)
+            else:
+                contest = None
+                shape = raw.translate(_ZERO)
+                plan = plans.get(shape, False)
+                if plan is False:
+                    plan = self._plan(shape, g, plans)
             if plan is None:
                 done = position - first
                 return out, position, sum(map(len, parts[:done])) + done * len(close)
             position += 1
             if plan.simple:
-                current, object_id, contest, unique, unit = plan.get(raw)
+                if contest is None:
+                    current, object_id, contest, unique, unit = plan.get(raw)
+                else:  # the template's own bytes object, whose hash is cached
+                    current, object_id, unique, unit = plan.ids(raw)
                 if object_id != current:
                     continue
                 rankings = known.get(contest)

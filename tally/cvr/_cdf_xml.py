@@ -24,6 +24,7 @@ from ._xmlchunks import (
     XmlRefused,
     _Fallback,
     chunked_children,
+    cvr_at,
     parse_piece,
     pieces,
     root_namespaces,
@@ -222,12 +223,22 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
         try:
             validator.wait()  # libxml2's own message, with line and column, if it has one
         except XmlRefused as err:
-            raise fail(path, str(err)) from None
+            raise fail(path, str(err), _record(path, err)) from None
         raise fail(path, "malformed XML (the CVR section does not parse)", f"after CVR #{position}") from None
     except XmlRefused as err:
-        raise fail(path, str(err)) from None
+        raise fail(path, str(err), _record(path, err)) from None
     finally:
         validator.shutdown()
+
+
+def _record(path: Path, err: XmlRefused) -> str | None:
+    """The CVR where libxml2 refused the document, when it said where (and the file can be read again)."""
+    if not (err.line and err.column):
+        return None
+    try:
+        return cvr_at(path, err.line, err.column, _CVR_TAG)
+    except OSError:
+        return None
 
 
 def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: str) -> list[tuple[str, str]]:
@@ -282,6 +293,7 @@ _FIELDS = (
 )
 _METADATA = (b"Election", b"GpUnit")
 _CVR_END = re.compile(rb"</(?:[\w.\-]++:)?+CVR\s*>")  # possessive: no backtracking per tag
+_CVR_TAG = re.compile(rb"""<(/?)(?:[\w.\-]++:)?+CVR(?:\s(?:[^>"']|"[^"]*"|'[^']*')*)?(/?)>""")
 _ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 

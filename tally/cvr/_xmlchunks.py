@@ -54,7 +54,13 @@ class _Fallback(Exception):
 
 
 class XmlRefused(Exception):
-    """The hardened parse refused the document; ``str()`` says why (a DOCTYPE, a syntax error)."""
+    """The hardened parse refused the document; ``str()`` says why (a DOCTYPE, a syntax error), and
+    ``line``/``column`` say where libxml2 stopped (1-based, as it counts them) when it did."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 def _hardened(**options) -> etree.XMLParser:
@@ -99,7 +105,8 @@ class Validator:
         except XmlRefused:
             raise
         except etree.XMLSyntaxError as err:
-            raise XmlRefused(f"malformed XML ({_message(err)})") from None
+            line, column = err.position if err.position else (None, None)
+            raise XmlRefused(f"malformed XML ({_message(err)})", line, column) from None
 
     def feed(self, data: bytes) -> None:
         self._pending.append(self._pool.submit(self._run, data))
@@ -227,6 +234,78 @@ def chunked_children(
     head, foot = wrapper(root_namespaces(path))
     for piece in pieces(path, close_tag, only_if):
         yield from parse_piece(head + piece + foot)
+
+
+def cvr_at(path: Path, line: int, column: int, tag: re.Pattern[bytes]) -> str | None:
+    """The CVR around the character libxml2 reported at ``line`` and ``column`` (1-based; a column counts
+    characters): ``CVR #n`` inside the n-th element whose tag ``tag`` matches (group 1 is ``/`` for an
+    end tag, group 2 for an empty element), ``after CVR #n`` outside one; None before the first, or when
+    the file has a line end libxml2 counts differently (a lone CR). Reads the file again; for error
+    messages only."""
+    offset = _offset_of(path, line, column)
+    if offset is None:
+        return None
+    starts = ends = 0
+    carry = b""
+    with open(path, "rb") as handle:
+        left = offset
+        while left > 0:
+            data = handle.read(min(CHUNK, left))
+            if not data:
+                break
+            left -= len(data)
+            buf = carry + data
+            keep = buf.rfind(b"<") if left > 0 else -1  # a tag cut by the read waits for the next one
+            keep = len(buf) if keep < 0 else keep
+            for m in tag.finditer(buf, 0, keep):
+                if m.group(1):
+                    ends += 1
+                else:
+                    starts += 1
+                    ends += bool(m.group(2))
+            carry = buf[keep:]
+    if starts == 0:
+        return None
+    return f"CVR #{starts}" if starts > ends else f"after CVR #{starts}"
+
+
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _offset_of(path: Path, line: int, column: int) -> int | None:
+    """The byte offset of character ``column`` of line ``line`` (lines end at LF or CR LF), or None."""
+    base, lines = 0, 1
+    with open(path, "rb") as handle:
+        while lines < line:
+            data = handle.read(CHUNK)
+            if data.endswith(b"\r"):  # keep a CR LF whole
+                data += handle.read(1)
+            if not data or b"\r" in data.replace(b"\r\n", b""):
+                return None
+            count = data.count(b"\n")
+            if lines + count >= line:
+                at = -1
+                for _ in range(line - lines):
+                    at = data.index(b"\n", at + 1)
+                base += at + 1
+                break
+            lines += count
+            base += len(data)
+        handle.seek(base)
+        chars = 0
+        while True:
+            data = handle.read(CHUNK)
+            if not data:
+                return None
+            count = len(data.translate(None, _UTF8_CONTINUATION))
+            if chars + count >= column:
+                for i, byte in enumerate(data):
+                    if not 0x80 <= byte < 0xC0:
+                        chars += 1
+                        if chars == column:
+                            return base + i
+            chars += count
+            base += len(data)
 
 
 def _last_cut(buf: bytes, lo: int, close_tag: re.Pattern[bytes]) -> int | None:

@@ -337,5 +337,26 @@ def test_bad_bytes_in_a_cvr_piece_are_an_xml_error_naming_the_file(tmp_path, mon
     cvrs = [body[start:end]] * 40
     cvrs[0] = cvrs[0].replace(b"<UniqueId>u1</UniqueId>", b"<UniqueId>u" + bad + b"</UniqueId>")
     path.write_bytes(body[:start] + b"".join(cvrs) + body[end:])
-    with pytest.raises(CvrError, match=rf"cvr.xml: malformed XML .*{why}"):
+    with pytest.raises(CvrError, match=rf"cvr.xml: CVR #1: malformed XML .*{why}"):
+        read(path)
+
+
+@pytest.mark.parametrize("newline", ["", "\n", "\r\n"])
+@pytest.mark.parametrize(("bad", "record"), [("cvr", "CVR #37"), ("between", "after CVR #20")])
+def test_libxml2_errors_name_the_cvr(tmp_path, monkeypatch, newline, bad, record):
+    """Where libxml2 refuses the document (line and column, counted in characters) is turned into the
+    CVR there, on one long line or many, after CVRs with characters of several bytes. Small pieces, so
+    that the metadata pass skips the bad bytes and only libxml2 meets them."""
+    monkeypatch.setattr(_xmlchunks, "CHUNK", 512)
+    path = b.cdf_xml(tmp_path)
+    body = path.read_text()
+    start, end = body.index("<CVR>"), body.index("<Election")
+    one = body[start:end].replace("\n", "").replace("<UniqueId>u1</UniqueId>", "<UniqueId>ü{n}</UniqueId>")
+    cvrs = [one.replace("{n}", str(n)) for n in range(1, 21)]  # two CVR elements each
+    if bad == "cvr":
+        cvrs[18] = cvrs[18].replace("<UniqueId>ü19", "<UniqueId>ü&x;19")  # the 37th CVR element
+    else:
+        cvrs[9] += "<Notes>ü&x;</Notes>"  # after the 20th
+    path.write_text(body[:start] + newline.join(cvrs) + newline + body[end:], encoding="utf-8")
+    with pytest.raises(CvrError, match=rf"cvr.xml: {record}: malformed XML .*'x' not defined"):
         read(path)

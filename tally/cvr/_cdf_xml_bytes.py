@@ -229,7 +229,7 @@ class Scanner:
         unknown_unit: Callable[[bytes, int], str],
     ):
         self._prefixes = {p.encode() for p in prefixes} | {b""}
-        self._grammars: dict[bytes, tuple[_Grammar, dict[bytes, _Plan | None]]] = {}
+        self._grammars: dict[bytes, tuple[_Grammar, dict[bytes, _Plan | None], dict[tuple, tuple]]] = {}
         self._shape_bytes = 0
         self._contest_id = contest_id.encode()
         self._rankings_of = rankings_of
@@ -237,17 +237,18 @@ class Scanner:
         self._unknown_unit = unknown_unit
         self._known: dict[bytes, tuple] = {}
         self._known_bytes = 0
-        self._templates: dict[tuple[bytes, bytes, bytes], tuple[_Plan | None, bytes | None]] = {}
         self._template_bytes = 0
 
-    def _grammar(self, piece: bytes, pos: int) -> tuple[_Grammar, dict[bytes, _Plan | None]] | None:
+    def _grammar(self, piece: bytes, pos: int) -> tuple[_Grammar, dict[bytes, _Plan | None], dict] | None:
+        """The grammar of the prefix of the first CVR at ``pos``, with its plans by shape and by template
+        (each prefix has its own: a template leaves out the contest's tags)."""
         m = _FIRST.match(piece, pos)
         if m is None or (m.group(1) or b"") not in self._prefixes:
             return None
         prefix = m.group(1) + b":" if m.group(1) else b""
         entry = self._grammars.get(prefix)
         if entry is None:
-            entry = self._grammars[prefix] = (_Grammar(prefix), {})
+            entry = self._grammars[prefix] = (_Grammar(prefix), {}, {})
         return entry
 
     def _plan(self, shape: bytes, g: _Grammar, plans: dict[bytes, _Plan | None]) -> _Plan | None:
@@ -264,7 +265,7 @@ class Scanner:
         return plan
 
     def _template(
-        self, key: tuple[bytes, bytes, bytes], g: _Grammar, plans: dict[bytes, _Plan | None]
+        self, key: tuple[bytes, bytes, bytes], g: _Grammar, plans: dict[bytes, _Plan | None], templates: dict
     ) -> tuple[_Plan | None, bytes | None]:
         """The plan of a CVR split as ``key`` around its one ``CVRContest`` (the bytes before it, digits
         zeroed; its content as it is; the bytes after it, digits zeroed), and that contest's bytes when the
@@ -279,7 +280,7 @@ class Scanner:
         if plan is None or not plan.simple or plan.contest != slice(len(head), len(head) + len(contest)):
             contest = None
         if self._template_bytes < MAX_SHAPE_BYTES:
-            self._templates[key] = (plan, contest)
+            templates[key] = (plan, contest)
             self._template_bytes += len(shape)
         return plan, contest
 
@@ -294,7 +295,7 @@ class Scanner:
         entry = self._grammar(piece, start) if start < n else None
         if entry is None:
             return out, position, start
-        g, plans = entry
+        g, plans, templates = entry
         close = g.close
         parts = piece.split(close)
         rest = parts.pop()
@@ -303,14 +304,13 @@ class Scanner:
         precincts = self._precincts
         append = out.append
         first = position
-        templates = self._templates
         c_open, c_close = g.contest_open, g.contest_close
         for raw in parts:
             head, _, after = raw.partition(c_open)
             mid, closed, tail = after.rpartition(c_close)
             if closed and not mid.partition(c_close)[1]:  # one contest, which keys the template as it is
                 found = templates.get(key := (head.translate(_ZERO), mid, tail.translate(_ZERO)))
-                plan, contest = found if found is not None else self._template(key, g, plans)
+                plan, contest = found if found is not None else self._template(key, g, plans, templates)
             else:
                 contest = None
                 shape = raw.translate(_ZERO)

@@ -1,9 +1,10 @@
 """``python -m benchmarks.load``: one load run per database, end to end (see ``benchmarks/README.md``).
 
-For each database named: a fresh database (``prepare``), gunicorn on a free loopback port (``server``),
-locust headless with the voters and posters of ``locustfile`` for ``--duration`` seconds after every
-client has logged in, gunicorn stopped, then the consistency check (``check``) and the figures. Exits 1
-when a check fails or a client met an error other than a rate-limit refusal.
+For each database named: a fresh database (``prepare``), gunicorn on a free loopback port (the launcher
+of the fault tests, ``tests/consult/reliability/servers.py``), locust headless with the voters and
+posters of ``locustfile`` for ``--duration`` seconds after every client has logged in, gunicorn stopped,
+then the consistency check (``check``) and the figures. Exits 1 when a check fails or a client met an
+error other than a rate-limit refusal.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.consult.reliability.servers import ROOT, Gunicorn
+
 from .check import check
 from .prepare import create_database, drop_database, populate, sqlite_url
-from .server import ROOT, Gunicorn
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -79,11 +81,14 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
         prepared = time.perf_counter() - began
         server = Gunicorn(
             url,
-            secret_key,
             folder,
+            secret_key,
             workers=args.workers,
             worker_class=args.worker_class,
             threads=args.threads,
+            # Log-ins queue behind each other's argon2 before the window: a slow answer is not a hung worker.
+            timeout=180,
+            rate_limits=True,
             env={
                 "CONSULT_PROXY_FIX_X_FOR": "1",
                 # One ballot per contest: a voter who casts everywhere within the window is never refused.

@@ -1,11 +1,13 @@
-"""Real servers for the fault tests: gunicorn serving the app on a loopback port, and a throwaway
-PostgreSQL cluster. Both are started and stopped by the test that uses them, and stop only the processes
-they started (by pid, never by name).
+"""Real servers for the fault tests and the load run (``benchmarks/load``): gunicorn serving the app on a
+loopback port, and a throwaway PostgreSQL cluster. Both are started and stopped by the code that uses
+them, and stop only the processes they started (by pid, never by name).
 
 - :class:`Gunicorn` runs ``consult:create_app()`` (the production factory, configured by ``CONSULT_*``
-  environment variables) with several sync workers and ``--preload`` (the app is imported once in the
-  master and forked, so a restart after ``kill -9`` takes a fraction of a second instead of one import
-  per worker). :meth:`Gunicorn.kill9` sends SIGKILL to the master and every worker at once.
+  environment variables) with several workers (sync by default; the load run uses gthread) and
+  ``--preload`` (the app is imported once in the master and forked, so a restart after ``kill -9`` takes a
+  fraction of a second instead of one import per worker). Rate limits are off unless asked for (the fault
+  tests send many casts from one address). :meth:`Gunicorn.kill9` sends SIGKILL to the master and every
+  worker at once.
 - :class:`PostgresCluster` is its own cluster (``initdb`` into a temporary folder, ``pg_ctl`` on a free
   port, socket in that folder), run as the ``postgres`` OS user when the tests run as root (initdb
   refuses root). The shared server on 5432 is never touched.
@@ -68,12 +70,20 @@ class Gunicorn:
         secret_key: str,
         workers: int = 3,
         env: dict[str, str] | None = None,
+        *,
+        worker_class: str = "sync",
+        threads: int = 1,
+        timeout: int = 30,
+        rate_limits: bool = False,
     ) -> None:
         self.database_url = database_url
         self.folder = Path(folder)
         self.secret_key = secret_key
         self.workers = workers
-        self.env = dict(env or {})
+        self.worker_class = worker_class
+        self.threads = threads
+        self.timeout = timeout
+        self.env = {"CONSULT_RATELIMIT_ENABLED": "1" if rate_limits else "0", **(env or {})}
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -90,7 +100,6 @@ class Gunicorn:
             "CONSULT_DATABASE_URL": self.database_url,
             "CONSULT_SECRET_KEY": self.secret_key,
             "CONSULT_SIGNING_KEY": str(self.folder / "signing_key.pem"),
-            "CONSULT_RATELIMIT_ENABLED": "0",
             **self.env,
         }
         command = [
@@ -101,9 +110,17 @@ class Gunicorn:
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
             "--preload",
-            "--timeout",
+            "--backlog",
+            "2048",
+            "--keep-alive",
             "30",
+            "--timeout",
+            str(self.timeout),
             "--graceful-timeout",
             "10",
             "--error-logfile",

@@ -97,10 +97,12 @@ def _sqlite_options(app: Flask) -> None:
 
 
 def _pool_options(app: Flask) -> None:
-    """Pooled connections are tested before use (``pool_pre_ping``): after a database restart a request
-    gets a fresh connection instead of a dead one, so service resumes by itself."""
+    """Pooled connections to a database server are tested before use (``pool_pre_ping``): after a
+    database restart a request gets a fresh connection instead of a dead one, so service resumes by
+    itself. A SQLite connection is a file handle inside the process and cannot be dropped from outside, so
+    it is not pinged (the ping would be one more statement on every request)."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_pre_ping", not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -29,6 +29,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # The cookie is signed again only when the session changes (log-in, first CSRF token): a session then
+    # ends 8 hours after it began, however busy, and no answer spends CPU re-signing an unchanged cookie.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 

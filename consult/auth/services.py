@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
-from sqlalchemy import func, select
+from sqlalchemy import Exists, exists, func, select
 
 from ..errors import PermissionDenied, ServiceError
 from ..extensions import db
@@ -210,6 +210,16 @@ def is_eligible(user: User | None, consultation) -> bool:
     email or identifier is on the census. Blocked accounts never. Organisers of the consultation and admins
     always (they run it).
     """
+    condition = eligibility_condition(user, consultation)
+    if isinstance(condition, bool):
+        return condition
+    return bool(db.session.scalar(select(condition)))
+
+
+def eligibility_condition(user: User | None, consultation) -> bool | Exists:
+    """:func:`is_eligible` as ``True``/``False`` when the account and the consultation settle it, else as
+    the SQL ``EXISTS`` that asks the invitations or the census (so a caller can ask it together with other
+    questions in one statement)."""
     if user is None or user.is_blocked:
         return False
     if user.role == Role.ADMIN or user.id == consultation.organiser_id:
@@ -218,23 +228,11 @@ def is_eligible(user: User | None, consultation) -> bool:
     if mode == "open":
         return True
     if mode == "invitation":
-        return (
-            db.session.scalar(
-                select(Invitation.id).where(
-                    Invitation.consultation_id == consultation.id, Invitation.redeemed_by_id == user.id
-                )
-            )
-            is not None
+        return exists().where(
+            Invitation.consultation_id == consultation.id, Invitation.redeemed_by_id == user.id
         )
     keys = [user.email] + ([user.identifier] if user.identifier else [])
-    return (
-        db.session.scalar(
-            select(CensusEntry.id).where(
-                CensusEntry.consultation_id == consultation.id, CensusEntry.key.in_(keys)
-            )
-        )
-        is not None
-    )
+    return exists().where(CensusEntry.consultation_id == consultation.id, CensusEntry.key.in_(keys))
 
 
 def create_invitations(consultation, actor: User, count: int, label: str = "") -> list[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from tally import canonical
@@ -40,7 +40,7 @@ from tally.errors import TallyError
 from tally.methods import method_ids
 
 from ..auth.models import User
-from ..auth.services import is_eligible
+from ..auth.services import eligibility_condition, is_eligible
 from ..consultations.models import Consultation, Phase
 from ..consultations.services import can_manage
 from ..deliberation.services import ballot_eligible_proposals
@@ -289,9 +289,20 @@ def _voter_words(contest: Contest, message: str) -> str:
     return message
 
 
-def may_vote(contest: Contest, user: User | None) -> bool:
+def standing(contest: Contest, user: User | None) -> tuple[bool, bool]:
+    """For the ballot page, in one statement: may ``user`` vote in ``contest`` now (voting is open and
+    they are eligible), and have they voted (:func:`has_voted`)?"""
+    if user is None:
+        return False, False
     consultation = consultation_of(contest)
-    return consultation.current_phase() is Phase.VOTING and is_eligible(user, consultation)
+    eligible = eligibility_condition(user, consultation)
+    if consultation.current_phase() is not Phase.VOTING:
+        eligible = False
+    voted = exists().where(Participation.contest_id == contest.id, Participation.voter_id == user.id)
+    if isinstance(eligible, bool):
+        return eligible, bool(db.session.scalar(select(voted)))
+    row = db.session.execute(select(eligible, voted)).one()
+    return bool(row[0]), bool(row[1])
 
 
 def _require_voting(contest: Contest, user: User) -> Consultation:

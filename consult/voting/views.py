@@ -31,11 +31,16 @@ def _contest_visible(contest: Contest, user) -> bool:
     return can_view(services.consultation_of(contest), user)
 
 
+# The contest with its options and consultation (not its organiser: pages need only the id), in one query.
+# Loader options are immutable: built once, not on every request.
+CONTEST_PAGE = [
+    joinedload(Contest.choices),
+    joinedload(Contest.consultation).lazyload(Consultation.organiser),
+]
+
+
 def contest_or_404(contest_id: int) -> Contest:
-    """The contest with its options and consultation (not its organiser: pages need only the id), in one
-    query."""
-    options = [joinedload(Contest.choices), joinedload(Contest.consultation).lazyload(Consultation.organiser)]
-    return get_visible_or_404(Contest, contest_id, _contest_visible, options=options)
+    return get_visible_or_404(Contest, contest_id, _contest_visible, options=CONTEST_PAGE)
 
 
 @bp.app_template_global()
@@ -125,14 +130,15 @@ def _ballot_context(contest: Contest, choices=None, error=None, **extra):
     consultation = services.consultation_of(contest)
     state = forms.form_state(contest, choices)
     phase = consultation.current_phase().value
+    may_vote, voted = services.standing(contest, g.user)
     return {
         "contest": contest,
         "consultation": consultation,
         "state": state,
         "meter": _meter(contest, choices),
         "error": error,
-        "may_vote": services.may_vote(contest, g.user),
-        "voted": services.has_voted(contest, g.user),
+        "may_vote": may_vote,
+        "voted": voted,
         "phase": phase,
         # Shown once voting is over; counting during voting would cost every ballot page a scan.
         "ballots_cast": services.ballot_count(contest) if phase in ("closed", "certified") else None,

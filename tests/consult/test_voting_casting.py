@@ -7,6 +7,8 @@ import json
 import pytest
 from sqlalchemy import inspect, select
 
+from consult.auth import services as auth_services
+from consult.auth.models import Role
 from consult.consultations.models import Phase
 from consult.errors import PermissionDenied, ServiceError
 from consult.extensions import db
@@ -45,6 +47,30 @@ def test_the_ballot_table_has_no_voter_column_no_timestamp_and_a_random_key(make
         voting.cast(c, make.user(), ["o1"])
     ids = [b.id for b in voting.ballots_by_id(c)]
     assert ids == sorted(ids) and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+@pytest.mark.parametrize("eligibility", ["open", "invitation", "census"])
+def test_the_ballot_page_standing_agrees_with_eligibility_and_the_poll_book(make, eligibility):
+    organiser = make.user(Role.ORGANISER)
+    consultation = make.consultation(organiser=organiser, phase=Phase.DELIBERATION, eligibility=eligibility)
+    c, _, _ = contest(make, organiser=organiser, consultation=consultation)
+    admitted, outsider = make.user(email="admitted@example.org"), make.user()
+    if eligibility == "invitation":
+        (token,) = auth_services.create_invitations(consultation, organiser, 1)
+        auth_services.redeem_invitation(consultation, admitted, token)
+    elif eligibility == "census":
+        auth_services.import_census(consultation, organiser, "email\nadmitted@example.org\n")
+    people = [None, organiser, admitted, outsider]
+    assert [voting.standing(c, p) for p in people] == [(False, False)] * 4, "voting is not open yet"
+    to_phase(consultation, organiser, Phase.VOTING)
+    expected = [(False, False), (True, False), (True, False), (eligibility == "open", False)]
+    assert [voting.standing(c, p) for p in people] == expected
+    voting.cast(c, admitted, ["o1"])
+    assert voting.standing(c, admitted) == (True, True)
+    auth_services.import_census(consultation, organiser, "email\nsomeone@example.org\n")
+    assert voting.standing(c, admitted)[1], "the poll book still knows who voted"
+    to_phase(consultation, organiser, Phase.CLOSED)
+    assert voting.standing(c, admitted) == (False, True)
 
 
 def test_a_second_ballot_by_the_same_voter_is_refused_with_a_clear_message(make):

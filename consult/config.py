@@ -42,7 +42,11 @@ class Config:
     CENSUS_MAX_BYTES = 5 * 1024 * 1024
 
     RATELIMIT_ENABLED = True
+    # memory:// counts per process: with W gunicorn workers a client gets up to W times each limit. With
+    # several workers or hosts point it at a shared store, e.g. redis://127.0.0.1:6379 (the `redis`
+    # package must be installed); the prefix keeps apps that share the store apart.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "consult"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10/minute;50/hour"
     RATELIMIT_REGISTER = "5/minute;20/hour"

@@ -27,6 +27,7 @@ from .check import check
 from .prepare import create_database, drop_database, populate, sqlite_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_LIMITS = "redis://127.0.0.1:6379"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -70,7 +71,23 @@ def watch_window(locust: subprocess.Popen, server: Gunicorn, out: Path) -> dict:
     }
 
 
+def check_limit_storage(uri: str) -> None:
+    """A Redis storage must answer before the run starts (else every request would fail)."""
+    if not uri.startswith(("redis://", "rediss://")):
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(uri, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(
+            f"rate-limit storage {uri} does not answer ({exc}); start Redis or pass "
+            "--ratelimit-storage memory:// (limits then count per worker)"
+        ) from None
+
+
 def run_one(backend: str, args: argparse.Namespace) -> dict:
+    check_limit_storage(args.ratelimit_storage)
     folder = Path(tempfile.mkdtemp(prefix=f"consult-load-{backend}-"))
     url = sqlite_url(folder) if backend == "sqlite" else create_database(args.pg_url)
     server = None
@@ -93,6 +110,9 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
                 "CONSULT_PROXY_FIX_X_FOR": "1",
                 # One ballot per contest: a voter who casts everywhere within the window is never refused.
                 "CONSULT_RATELIMIT_CAST": f"{args.contests}/minute;{args.contests}/hour",
+                "CONSULT_RATELIMIT_STORAGE_URI": args.ratelimit_storage,
+                # The run's own counters: clients reuse their addresses from run to run.
+                "CONSULT_RATELIMIT_KEY_PREFIX": f"consult-load-{secrets.token_hex(6)}",
                 **dict(e.split("=", 1) for e in args.env),
             },
         )
@@ -168,6 +188,7 @@ def report(backend, args, clients, consistency, prepared, cpu):
         "duration_s": args.duration,
         "think_s": args.think,
         "gunicorn": f"{args.workers} x {args.worker_class} ({args.threads} threads)",
+        "ratelimit_storage": args.ratelimit_storage,
         "prepare_s": round(prepared, 1),
         "window_opened": clients["window_opened"],
         "accepted_ballots": len(accepted),
@@ -235,6 +256,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=240.0,
         help="seconds allowed for the log-ins before the window (locust's run-time cap)",
+    )
+    parser.add_argument(
+        "--ratelimit-storage",
+        default=os.environ.get("CONSULT_LOAD_RATELIMIT_STORAGE", DEFAULT_LIMITS),
+        help="where the workers count rate limits: a shared Redis, as in production (memory:// counts "
+        "per worker)",
     )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--worker-class", default="gthread")

@@ -4,6 +4,8 @@ session cookie's flags."""
 from __future__ import annotations
 
 import io
+import os
+import secrets
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -44,6 +46,34 @@ def test_anonymous_doors_are_rate_limited(app_factory, setting, path, form):
     client = app_factory(RATELIMIT_ENABLED=True, **{setting: "3/minute"}).test_client()
     codes = [send(client, "POST", path, data=form(n)).status_code for n in range(4)]
     assert 429 not in codes[:3] and codes[3] == 429, codes
+
+
+def test_limits_are_counted_in_the_configured_shared_store(app_factory):
+    """With ``RATELIMIT_STORAGE_URI`` pointing at Redis the counters live there, under the app's prefix,
+    so every gunicorn worker (and host) draws on one budget per client; memory:// keeps them per process."""
+    redis = pytest.importorskip("redis")
+    uri = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    store = redis.Redis.from_url(uri, socket_timeout=2)
+    try:
+        store.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis at {uri} ({exc}); set CONSULT_TEST_REDIS_URL")
+    prefix = f"consult-test-{secrets.token_hex(6)}"
+    client = app_factory(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=uri,
+        RATELIMIT_KEY_PREFIX=prefix,
+        RATELIMIT_LOGIN="3/minute",
+    ).test_client()
+    form = {"email": "x@example.org", "password": "y"}
+    try:
+        codes = [send(client, "POST", "/auth/login", data=form).status_code for _ in range(4)]
+        counters = {key: int(store.get(key)) for key in store.scan_iter(f"*{prefix}*")}
+    finally:
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
+    assert 429 not in codes[:3] and codes[3] == 429, codes
+    assert counters and max(counters.values()) >= 3, counters
 
 
 def test_posting_is_limited_per_client_across_every_posting_route(app_factory, login):

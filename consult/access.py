@@ -1,18 +1,20 @@
 """The shared access helpers every view uses: current user, login and role checks, object lookup.
 
 Rule: an object the user may not *see* is a 404 (its existence is not disclosed); an object they may see
-but not *change* is a 403. Views fetch objects only through :func:`get_visible_or_404` or
-:func:`db.get_or_404` followed by an explicit check, never by trusting an id from the form.
+but not *change* is a 403. Views fetch objects only through :func:`get_visible_or_404` (or
+:func:`load_visible_or_404` with a prebuilt statement) or :func:`db.get_or_404` followed by an explicit
+check, never by trusting an id from the form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import Select, bindparam, select
 from werkzeug.routing import IntegerConverter, Map
 
 from .extensions import db
@@ -35,15 +37,22 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def load_current_user() -> None:
-    """``before_request``: put the signed-in, not blocked user (or None) in ``g.user``."""
+@cache
+def _user_by_id() -> Select:
+    """The signed-in user's row, as one statement built once: SQLAlchemy keys a reused statement's SQL
+    cache entry once, where ``db.session.get`` builds and keys a new statement on every request."""
     from .auth.models import User
 
+    return select(User).where(User.id == bindparam("uid"))
+
+
+def load_current_user() -> None:
+    """``before_request``: put the signed-in, not blocked user (or None) in ``g.user``."""
     g.user = None
     uid = session.get("uid")
     if uid is None:
         return
-    user = db.session.get(User, uid)
+    user = db.session.execute(_user_by_id(), {"uid": uid}).scalar_one_or_none()
     if user is None or user.session_version != session.get("sv") or user.is_blocked:
         session.clear()
         return
@@ -101,6 +110,18 @@ def get_visible_or_404(
     if isinstance(ident, int) and not 0 <= ident <= MAX_ID:
         abort(404)
     obj = db.session.get(model, ident, options=options)
+    if obj is None or not visible(obj, g.get("user")):
+        abort(404)
+    return obj
+
+
+def load_visible_or_404(statement: Select, ident: int, visible: Callable[[T, User | None], bool]) -> T:
+    """:func:`get_visible_or_404` for a prebuilt ``statement`` that selects one object by the bound
+    parameter ``id`` (with its loader options: the statement's SQL cache key is then computed once, not
+    on every request)."""
+    if not 0 <= ident <= MAX_ID:
+        abort(404)
+    obj = db.session.execute(statement, {"id": ident}).unique().scalar_one_or_none()
     if obj is None or not visible(obj, g.get("user")):
         abort(404)
     return obj

@@ -6,11 +6,12 @@ import json
 import secrets
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tally.ballot_rules import budget_total, quadratic_cost
 
-from ..access import authorize, get_visible_or_404, login_required
+from ..access import authorize, load_visible_or_404, login_required
 from ..consultations.models import Consultation
 from ..consultations.services import can_view, visible_or_404
 from ..deliberation.services import ballot_eligible_proposals
@@ -31,16 +32,17 @@ def _contest_visible(contest: Contest, user) -> bool:
     return can_view(services.consultation_of(contest), user)
 
 
-# The contest with its options and consultation (not its organiser: pages need only the id), in one query.
-# Loader options are immutable: built once, not on every request.
-CONTEST_PAGE = [
-    joinedload(Contest.choices),
-    joinedload(Contest.consultation).lazyload(Consultation.organiser),
-]
+# The contest with its options and consultation (not its organiser: pages need only the id), in one query,
+# as one statement built once (see access.load_visible_or_404).
+CONTEST_PAGE = (
+    select(Contest)
+    .options(joinedload(Contest.choices), joinedload(Contest.consultation).lazyload(Consultation.organiser))
+    .where(Contest.id == bindparam("id"))
+)
 
 
 def contest_or_404(contest_id: int) -> Contest:
-    return get_visible_or_404(Contest, contest_id, _contest_visible, options=CONTEST_PAGE)
+    return load_visible_or_404(CONTEST_PAGE, contest_id, _contest_visible)
 
 
 @bp.app_template_global()

@@ -17,11 +17,12 @@ import smtplib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
-from sqlalchemy import Exists, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 
 from ..errors import PermissionDenied, ServiceError
 from ..extensions import db
@@ -203,6 +204,22 @@ def set_role(user: User, role: str, actor: User | None = None) -> None:
 # --- eligibility -------------------------------------------------------------------------------------
 
 
+# What the database answers for invitation and census consultations, as statements built once:
+# SQLAlchemy keys a reused statement's SQL cache entry once, while building and keying a new statement
+# costs about a millisecond per request here.
+ELIGIBILITY = {
+    "invitation": exists().where(
+        Invitation.consultation_id == bindparam("consultation_id"),
+        Invitation.redeemed_by_id == bindparam("user_id"),
+    ),
+    "census": exists().where(
+        CensusEntry.consultation_id == bindparam("consultation_id"),
+        CensusEntry.key.in_(bindparam("census_keys", expanding=True)),
+    ),
+}
+_ASK_ELIGIBILITY = {mode: select(condition) for mode, condition in ELIGIBILITY.items()}
+
+
 def is_eligible(user: User | None, consultation) -> bool:
     """May ``user`` take part (post, propose, support, vote) in ``consultation``?
 
@@ -210,16 +227,17 @@ def is_eligible(user: User | None, consultation) -> bool:
     email or identifier is on the census. Blocked accounts never. Organisers of the consultation and admins
     always (they run it).
     """
-    condition = eligibility_condition(user, consultation)
-    if isinstance(condition, bool):
-        return condition
-    return bool(db.session.scalar(select(condition)))
+    answer = eligibility(user, consultation)
+    if isinstance(answer, bool):
+        return answer
+    mode, params = answer
+    return bool(db.session.scalar(_ASK_ELIGIBILITY[mode], params))
 
 
-def eligibility_condition(user: User | None, consultation) -> bool | Exists:
-    """:func:`is_eligible` as ``True``/``False`` when the account and the consultation settle it, else as
-    the SQL ``EXISTS`` that asks the invitations or the census (so a caller can ask it together with other
-    questions in one statement)."""
+def eligibility(user: User | None, consultation) -> bool | tuple[str, dict[str, Any]]:
+    """:func:`is_eligible` as ``True``/``False`` when the account and the consultation settle it, else the
+    mode whose :data:`ELIGIBILITY` condition the database must answer, with that condition's parameters
+    (so a caller can ask it together with other questions in one statement)."""
     if user is None or user.is_blocked:
         return False
     if user.role == Role.ADMIN or user.id == consultation.organiser_id:
@@ -228,11 +246,9 @@ def eligibility_condition(user: User | None, consultation) -> bool | Exists:
     if mode == "open":
         return True
     if mode == "invitation":
-        return exists().where(
-            Invitation.consultation_id == consultation.id, Invitation.redeemed_by_id == user.id
-        )
+        return mode, {"consultation_id": consultation.id, "user_id": user.id}
     keys = [user.email] + ([user.identifier] if user.identifier else [])
-    return exists().where(CensusEntry.consultation_id == consultation.id, CensusEntry.key.in_(keys))
+    return "census", {"consultation_id": consultation.id, "census_keys": keys}
 
 
 def create_invitations(consultation, actor: User, count: int, label: str = "") -> list[str]:

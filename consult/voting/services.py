@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tally import canonical
@@ -40,7 +40,7 @@ from tally.errors import TallyError
 from tally.methods import method_ids
 
 from ..auth.models import User
-from ..auth.services import eligibility_condition, is_eligible
+from ..auth.services import ELIGIBILITY, eligibility, is_eligible
 from ..consultations.models import Consultation, Phase
 from ..consultations.services import can_manage
 from ..deliberation.services import ballot_eligible_proposals
@@ -289,20 +289,27 @@ def _voter_words(contest: Contest, message: str) -> str:
     return message
 
 
+# Built once, like auth.services.ELIGIBILITY: "has this voter voted here?", alone or asked together with
+# each eligibility condition (the ballot page's one statement).
+_VOTED = exists().where(
+    Participation.contest_id == bindparam("contest_id"), Participation.voter_id == bindparam("voter_id")
+)
+_STANDING = {None: select(_VOTED)} | {mode: select(c, _VOTED) for mode, c in ELIGIBILITY.items()}
+
+
 def standing(contest: Contest, user: User | None) -> tuple[bool, bool]:
     """For the ballot page, in one statement: may ``user`` vote in ``contest`` now (voting is open and
     they are eligible), and have they voted (:func:`has_voted`)?"""
     if user is None:
         return False, False
     consultation = consultation_of(contest)
-    eligible = eligibility_condition(user, consultation)
-    if consultation.current_phase() is not Phase.VOTING:
-        eligible = False
-    voted = exists().where(Participation.contest_id == contest.id, Participation.voter_id == user.id)
-    if isinstance(eligible, bool):
-        return eligible, bool(db.session.scalar(select(voted)))
-    row = db.session.execute(select(eligible, voted)).one()
-    return bool(row[0]), bool(row[1])
+    answer = eligibility(user, consultation) if consultation.current_phase() is Phase.VOTING else False
+    voter = {"contest_id": contest.id, "voter_id": user.id}
+    if isinstance(answer, bool):
+        return answer, bool(db.session.scalar(_STANDING[None], voter))
+    mode, params = answer
+    eligible, voted = db.session.execute(_STANDING[mode], voter | params).one()
+    return bool(eligible), bool(voted)
 
 
 def _require_voting(contest: Contest, user: User) -> Consultation:
@@ -317,12 +324,7 @@ def _require_voting(contest: Contest, user: User) -> Consultation:
 def has_voted(contest: Contest, user: User | None) -> bool:
     if user is None:
         return False
-    found = db.session.scalar(
-        select(Participation.id).where(
-            Participation.contest_id == contest.id, Participation.voter_id == user.id
-        )
-    )
-    return found is not None
+    return bool(db.session.scalar(_STANDING[None], {"contest_id": contest.id, "voter_id": user.id}))
 
 
 @dataclass(frozen=True)

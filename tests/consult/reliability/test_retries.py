@@ -191,7 +191,7 @@ def test_a_page_whose_user_cannot_be_loaded_is_a_503(make, client, login, monkey
     def lost(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "get", lost)
+    monkeypatch.setattr(db.session, "execute", lost)  # the signed-in user is the request's first statement
     response = client.get(f"/contests/{c.id}")
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
 

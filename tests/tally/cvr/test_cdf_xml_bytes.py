@@ -138,6 +138,15 @@ def _outcome(config):
         return str(err)
 
 
+def _fast_and_tree(config, chunk):
+    """The outcome with pieces of ``chunk`` bytes, by the byte path and with the byte path disabled."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xmlchunks, "CHUNK", chunk)
+        fast = _outcome(config)
+        mp.setattr(_cdf_xml_bytes.Scanner, "scan", lambda self, piece, at: ([], at, 0))
+        return fast, _outcome(config)
+
+
 @settings(
     max_examples=80,
     deadline=None,
@@ -159,11 +168,7 @@ def test_byte_path_reads_what_the_tree_path_reads(tmp_path_factory, cvrs, prefix
          f"{body}</{prefix}CastVoteRecordReport>\n").encode()
     )  # fmt: skip
     config = config_for(path, "cdf", b.NAMES, max_rankings=3, contestId="Mayor", undeclaredWriteInLabel="UWI")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_xmlchunks, "CHUNK", chunk)
-        fast = _outcome(config)
-        mp.setattr(_cdf_xml_bytes.Scanner, "scan", lambda self, piece, at: ([], at, 0))
-        tree = _outcome(config)
+    fast, tree = _fast_and_tree(config, chunk)
     assert fast == tree
 
 
@@ -202,11 +207,7 @@ def test_metadata_between_cvrs_is_read_as_the_tree_reads_it(tmp_path, chunk):
     root = f'<CastVoteRecordReport xmlns="{NS}">'
     path.write_text(f'<?xml version="1.0"?>\n{root}{body}</CastVoteRecordReport>')
     config = config_for(path, "cdf", b.NAMES, contestId="Mayor")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_xmlchunks, "CHUNK", chunk)
-        fast = _outcome(config)
-        mp.setattr(_cdf_xml_bytes.Scanner, "scan", lambda self, piece, at: ([], at, 0))
-        tree = _outcome(config)
+    fast, tree = _fast_and_tree(config, chunk)
     assert fast == tree
     assert [c[3] for c in fast[:2]] == ["P1", ""] and len(fast) == 120
 

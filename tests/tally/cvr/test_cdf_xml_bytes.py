@@ -42,6 +42,18 @@ ws = st.sampled_from(["", "\n", "\n    ", "\r\n  ", "\t", " "])
 ids = st.sampled_from(["s1", "s 2", "s\t2", ""])
 
 
+# Less usual parts (a comment, unknown or repeated fields, a character reference, an empty element): one
+# of them goes into a CVR now and then, so that both paths meet them.
+ODD_PARTS = (
+    "<!-- a comment -->",
+    "<BallotImage><Location>x.png</Location></BallotImage>",
+    "<UniqueId>again</UniqueId>",
+    "<Extra><Deep><Deeper>x</Deeper></Deep></Extra>",
+    "<UniqueId>&#x75;9</UniqueId>",
+    "<ElectionId/>",
+)
+
+
 @st.composite
 def position(draw):
     parts = []
@@ -100,18 +112,8 @@ def cvr(draw):
             f"<BallotStyleUnitId>{draw(st.sampled_from(['g1', 'g 2', 'g1', 'nowhere']))}</BallotStyleUnitId>"
         )
     odd = draw(st.integers(0, 30))
-    if odd == 0:
-        parts.append("<!-- a comment -->")
-    elif odd == 1:
-        parts.append("<BallotImage><Location>x.png</Location></BallotImage>")
-    elif odd == 2:
-        parts.append("<UniqueId>again</UniqueId>")
-    elif odd == 3:
-        parts.append("<Extra><Deep><Deeper>x</Deeper></Deep></Extra>")
-    elif odd == 4:
-        parts.append("<UniqueId>&#x75;9</UniqueId>")
-    elif odd == 5:
-        parts.append("<ElectionId/>")
+    if odd < len(ODD_PARTS):
+        parts.append(ODD_PARTS[odd])
     draw(st.randoms()).shuffle(parts)
     return "<CVR>" + draw(ws).join(parts) + "</CVR>"
 

@@ -109,10 +109,7 @@ def get_visible_or_404(
     is false."""
     if isinstance(ident, int) and not 0 <= ident <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, ident, options=options)
-    if obj is None or not visible(obj, g.get("user")):
-        abort(404)
-    return obj
+    return _visible_or_404(db.session.get(model, ident, options=options), visible)
 
 
 def load_visible_or_404(statement: Select, ident: int, visible: Callable[[T, User | None], bool]) -> T:
@@ -121,7 +118,12 @@ def load_visible_or_404(statement: Select, ident: int, visible: Callable[[T, Use
     on every request)."""
     if not 0 <= ident <= MAX_ID:
         abort(404)
-    obj = db.session.execute(statement, {"id": ident}).unique().scalar_one_or_none()
+    return _visible_or_404(
+        db.session.execute(statement, {"id": ident}).unique().scalar_one_or_none(), visible
+    )
+
+
+def _visible_or_404(obj: T | None, visible: Callable[[T, User | None], bool]) -> T:
     if obj is None or not visible(obj, g.get("user")):
         abort(404)
     return obj

@@ -18,6 +18,7 @@ import tally
 from tally import _kernels_csv as KC
 from tally.cli import cli
 from tally.plain_csv import parse_unquoted, parse_with_csv_module, read_plain_csv
+from tests.conftest import DATA
 
 ELECTION = "A,B,C\nA,B\nB,C,A\nB,A\nC,B\nC\n,A\n"
 
@@ -211,7 +212,9 @@ def test_fast_csv_path_is_the_same_without_jit():
 
 
 _PROBES_SCRIPT = """
-import json, sys
+import json, os, sys
+import tally.cli
+tally.cli._exit_now = lambda code: None  # look at the process before it ends
 from tally.cli import main
 sys.argv = ["tally", *sys.argv[1:]]
 try:
@@ -221,23 +224,78 @@ except SystemExit:
 from numba.core.typing import cffi_utils
 from numba.np import arraymath
 loaded = sorted(m for m in sys.modules if m.split(".")[0] == "cffi" or m.startswith("scipy.linalg"))
+registries = sorted(m for m in ("numba.typed.typeddict", "numba.np.npyimpl") if m in sys.modules)
 import cffi, scipy.linalg  # still importable afterwards
-print(json.dumps({"blas": arraymath._HAVE_BLAS, "cffi": cffi_utils.SUPPORTED, "loaded": loaded}))
+print(json.dumps({"blas": arraymath._HAVE_BLAS, "cffi": cffi_utils.SUPPORTED, "loaded": loaded,
+                  "registries": registries, "openblas": os.environ.get("OPENBLAS_NUM_THREADS")}))
 """
 
 
-def test_tally_command_skips_numbas_scipy_and_cffi_probes(csv_file):
+def test_tally_command_starts_numba_lean(csv_file):
     """The console script keeps numba from importing scipy.linalg and cffi (tally's kernels use
-    neither); both stay importable, and a library process keeps numba's own probes."""
+    neither; both stay importable), loads cached kernels without numba's registries and asks for
+    one OpenBLAS thread; a library process keeps numba's own probes."""
     pytest.importorskip("scipy.linalg")
     pytest.importorskip("cffi")
     run = [sys.executable, "-c", _PROBES_SCRIPT, "count", str(csv_file), "-m", "irv", "--json"]
-    proc = subprocess.run(run, capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    subprocess.run(run, env=env, capture_output=True, check=True)  # the kernels are in the cache after
+    proc = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
     *counted, probes = proc.stdout.strip().splitlines()
     assert json.loads(counted[0])["elected"] == ["B"]
-    assert json.loads(probes) == {"blas": False, "cffi": False, "loaded": []}
+    assert json.loads(probes) == {
+        "blas": False, "cffi": False, "loaded": [], "registries": [], "openblas": "1"
+    }  # fmt: skip
     library = (
         "import numba.np.arraymath as a, numba.core.typing.cffi_utils as c; print(a._HAVE_BLAS, c.SUPPORTED)"
     )
     proc = subprocess.run([sys.executable, "-c", f"import tally; {library}"], capture_output=True, text=True)
     assert proc.stdout.split() == ["True", "True"], proc.stderr
+
+
+_CONSOLE = "import sys; from tally.cli import main; sys.argv[0] = 'tally'; main()"
+_APPROVALS = "Ana, Ben, Chloe\nAna, Chloe\nBen\n\nChloe\n"
+_BUDGET = "pabulib/Poland_Gdynia_2024_Dabrowa__small.pb"
+
+
+@pytest.mark.parametrize(
+    ("kind", "args"),
+    [
+        ("csv", ["-m", "irv"]),
+        ("csv", ["-m", "stv", "--seats", "2"]),
+        ("csv", ["-m", "schulze"]),
+        ("apv", ["-m", "pav", "--seats", "2"]),
+        ("pb", []),
+    ],
+    ids=["irv", "stv", "schulze", "pav", "equal-shares"],
+)
+def test_console_script_prints_what_the_command_prints(csv_file, tmp_path, kind, args):
+    """The console script (lean numba start, no interpreter teardown) gives the command's exact output
+    and status, whether its kernels come from the cache or not (the first run may compile them)."""
+    path = csv_file
+    if kind == "apv":
+        path = tmp_path / "c.apv"
+        path.write_text(_APPROVALS, encoding="utf-8")
+    elif kind == "pb":
+        path = DATA / "elections" / _BUDGET
+        if not path.is_file():
+            pytest.skip(f"{path} not available")
+    expected = CliRunner().invoke(cli, ["count", str(path), *args, "--json"])
+    assert expected.exit_code == 0, expected.output
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-c", _CONSOLE, "count", str(path), *args, "--json"],
+            capture_output=True,
+            text=True,
+        )
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, expected.output, "")
+
+
+def test_console_script_keeps_the_error_status(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", _CONSOLE, "count", str(tmp_path / "absent.csv"), "-m", "irv"],
+        capture_output=True,
+        text=True,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.strip() == f"tally: error: {tmp_path / 'absent.csv'}: no such file"

@@ -48,13 +48,15 @@ def test_secret_key_comes_from_environment(monkeypatch):
 
 
 def test_database_settings_per_backend(ctx, database):
-    """SQLite: WAL, foreign keys, busy timeout. PostgreSQL: this run's own schema on the search path."""
+    """SQLite: WAL with synchronous FULL, foreign keys, busy timeout. PostgreSQL: this run's own schema on
+    the search path."""
     if database.backend == "postgresql":
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT current_schema()")).scalar().startswith("consult_test_")
         return
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL: every commit synced
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.engine.dialect.name == "sqlite"
     assert ctx.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["timeout"] == 5.0

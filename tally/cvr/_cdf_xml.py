@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
 
 from lxml.etree import _Element as Element
@@ -196,13 +197,14 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
         return precinct_of(unit.decode(), f"CVR #{at}")
 
     precincts = {uid.encode(): name or "" for uid, name in units.items()}
+    sources, blank = repeat(source), repeat("")
     scanner = Scanner(namespaces, contest_id, contest_rankings, precincts, unknown_unit)
     validator = Validator()
     try:
         for piece in pieces(path, _CVR_END, validator=validator):
             piece = normalize_newlines(piece)
             collecting = gc.isenabled()
-            gc.disable()  # the rows hold no reference cycle; collections would only re-walk the caches
+            gc.disable()  # nothing here makes a reference cycle; collections would only re-walk the caches
             try:
                 rows, position, stop = scanner.scan(piece, position)
             except Exception:  # the bytes may not be XML yet: that is reported first, if so
@@ -212,9 +214,11 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
                 if collecting:
                     gc.enable()
             validator.wait()
-            for rankings, unique_id, precinct in rows:
-                index += 1
-                yield Cvr(rankings, source, f"{file_name}({index})", unique_id, "", "", precinct)
+            rankings, unique_ids, precincts_of = rows
+            record_ids = [f"{file_name}({i})" for i in range(index + 1, index + 1 + len(rankings))]
+            index += len(rankings)
+            # Cvr(rankings, source, record_id, supplied_id, tabulator_id, batch_id, precinct), in one C loop
+            yield from map(Cvr, rankings, sources, record_ids, unique_ids, blank, blank, precincts_of)
             if stop < len(piece):
                 yield from from_tree(parse_piece(head + piece[stop:] + foot))
         if position == 0:

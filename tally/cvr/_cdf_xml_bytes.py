@@ -109,6 +109,7 @@ class _Grammar:
 
 
 Span = tuple[int, int] | None
+Rows = tuple[list[tuple], list[str], list[str]]
 
 
 def _layout(shape: bytes, g: _Grammar):
@@ -160,12 +161,12 @@ class _Plan:
     the contest, whose span is ``contest``), and ``contest_id`` slices the ``ContestId`` (which lies
     inside the contest's bytes); the rest as ``current, unique, unit``
     followed, per snapshot, by its ``ObjectId`` and each contest's ``ContestId`` and bytes, walked with
-    ``snapshots`` (per snapshot: has an ``ObjectId``, per contest: has a ``ContestId``).
+    ``snapshots`` (per snapshot: has an ``ObjectId``, per contest: has a ``ContestId``). A field the
+    shape lacks is sliced as ``b""`` (``has_current`` and ``has_unit`` tell it from an empty one).
     """
 
     __slots__ = (
-        "get", "ids", "simple", "contest", "contest_id", "fold_ws", "has_current", "has_unique", "has_unit",
-        "snapshots",
+        "get", "ids", "simple", "contest", "contest_id", "fold_ws", "has_current", "has_unit", "snapshots",
     )  # fmt: skip
 
     def __init__(self, shape: bytes, lead: int, layout) -> None:
@@ -176,7 +177,6 @@ class _Plan:
             return empty if span is None else slice(lead + span[0], lead + span[1])
 
         self.has_current = current is not None
-        self.has_unique = unique is not None
         self.has_unit = unit is not None
         # Whitespace in an attribute value reads as a space; digits never change whether there is any.
         self.fold_ws = any(
@@ -284,13 +284,14 @@ class Scanner:
             self._template_bytes += len(shape)
         return plan, contest
 
-    def scan(self, piece: bytes, position: int) -> tuple[list[tuple[tuple, str, str]], int, int]:
+    def scan(self, piece: bytes, position: int) -> tuple[Rows, int, int]:
         """Read the CVRs at the start of ``piece`` (newlines already normalised) that are in a proved
-        shape: ``(rankings, UniqueId, precinct)`` for each that holds the contest, the position after them
+        shape: the rankings, ``UniqueId`` and precinct of each that holds the contest (three lists, which
+        the garbage collector walks in no time, unlike a tuple per CVR), the position after them
         (positions count every CVR, continuing from ``position``) and the offset where reading stopped
         (``len(piece)``, or the first element to parse as a tree instead)."""
         n = len(piece)
-        out: list[tuple[tuple, str, str]] = []
+        out: Rows = ([], [], [])
         start = n - len(piece.lstrip(_WS))
         entry = self._grammar(piece, start) if start < n else None
         if entry is None:
@@ -302,15 +303,19 @@ class Scanner:
         known = self._known
         contest_id = self._contest_id
         precincts = self._precincts
-        append = out.append
+        add_rankings, add_unique, add_precinct = (column.append for column in out)
         first = position
         c_open, c_close = g.contest_open, g.contest_close
         for raw in parts:
             head, _, after = raw.partition(c_open)
             mid, closed, tail = after.rpartition(c_close)
-            if closed and not mid.partition(c_close)[1]:  # one contest, which keys the template as it is
+            found = None
+            if closed:  # the key fixes the CVR's zeroed bytes, whatever ``mid`` holds
                 found = templates.get(key := (head.translate(_ZERO), mid, tail.translate(_ZERO)))
-                plan, contest = found if found is not None else self._template(key, g, plans, templates)
+                if found is None and c_close not in mid:  # one contest: a template worth keeping
+                    found = self._template(key, g, plans, templates)
+            if found is not None:
+                plan, contest = found
             else:
                 contest = None
                 shape = raw.translate(_ZERO)
@@ -348,7 +353,9 @@ class Scanner:
                     precinct = self._unknown_unit(unit, position)
             else:
                 precinct = ""
-            append((rankings, unique.decode() if plan.has_unique else "", precinct))
+            add_rankings(rankings)
+            add_unique(unique.decode())  # an absent UniqueId is sliced as b""
+            add_precinct(precinct)
         if rest.strip(_WS):
             return out, position, len(piece) - len(rest)
         return out, position, n

@@ -208,7 +208,7 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
             try:
                 rows, position, stop = scanner.scan(piece, position)
             except Exception:  # the bytes may not be XML yet: that is reported first, if so
-                validator.wait()
+                validator.wait(everything=True)
                 raise
             finally:
                 if collecting:
@@ -225,7 +225,7 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
             raise fail(path, "required CDF fields missing: CVR")
     except _Fallback:
         try:
-            validator.wait()  # libxml2's own message, with line and column, if it has one
+            validator.wait(everything=True)  # libxml2's own message, with line and column, if it has one
         except XmlRefused as err:
             raise fail(path, str(err), _record(path, err)) from None
         raise fail(path, "malformed XML (the CVR section does not parse)", f"after CVR #{position}") from None

@@ -83,15 +83,19 @@ class Validator:
     """A hardened, non-building libxml2 parse of one whole document, fed in chunks.
 
     ``feed``/``close`` hand the bytes to one background thread (libxml2 runs without the GIL, so the
-    check overlaps the caller's own work on a second core); ``wait`` blocks until every byte fed so far
-    has been parsed and raises ``XmlRefused`` for a DOCTYPE (so no entity can be declared or fetched),
-    an undefined entity reference, malformed markup, bad encoding or characters XML forbids. ``shutdown``
-    stops the thread. Callers use no byte before ``wait`` has vouched for it.
+    check overlaps the caller's own work on a second core); ``wait`` blocks until every byte fed before
+    the last ``due`` has been parsed (every byte fed, if ``due`` was never called or ``everything`` is
+    asked for, as error paths do to report libxml2's own message) and raises
+    ``XmlRefused`` for a DOCTYPE (so no entity can be declared or fetched), an undefined entity
+    reference, malformed markup, bad encoding or characters XML forbids. Bytes fed after ``due`` are
+    checked meanwhile, but not waited for: that is how ``pieces`` keeps the check a chunk ahead of the
+    caller. ``shutdown`` stops the thread. Callers use no byte before ``wait`` has vouched for it.
     """
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xml-validator")
         self._pending: list[Future] = []
+        self._due: int | None = None
         self._parser: etree.XMLParser | None = None
 
     def _run(self, data: bytes | None) -> None:
@@ -114,8 +118,15 @@ class Validator:
     def close(self) -> None:
         self._pending.append(self._pool.submit(self._run, None))
 
-    def wait(self) -> None:
-        pending, self._pending = self._pending, []
+    def due(self) -> None:
+        """From now on ``wait`` waits for every byte fed so far (and for nothing fed later)."""
+        self._due = len(self._pending)
+
+    def wait(self, everything: bool = False) -> None:
+        due = len(self._pending) if self._due is None or everything else self._due
+        pending, self._pending = self._pending[:due], self._pending[due:]
+        if self._due is not None:
+            self._due = max(0, self._due - due)
         for future in pending:
             future.result()
 
@@ -176,7 +187,9 @@ def pieces(
 ) -> Iterator[bytes]:
     """Runs of whole top-level children of ``path`` (bytes), cut after ``close_tag`` matches, in order.
 
-    With ``validator``, every byte of the file is fed to it before any piece holding that byte is yielded.
+    With ``validator``, every byte of the file is fed to it before any piece holding that byte is yielded,
+    and ``validator.due()`` is called for the bytes of that piece; the next chunk is fed before the piece
+    is yielded too, so libxml2 checks it while the caller reads the piece.
     With ``only_if``, a piece whose bytes hold no start tag of those names (nor a comment, CDATA section
     or processing instruction, which could hide a false cut) is skipped: a metadata pass need not look at
     every CVR. The list is read again for every piece, so the caller may drop names it no longer needs.
@@ -200,8 +213,11 @@ def pieces(
         root_name = m.group(1)
         root_end = re.compile(rb"</" + re.escape(root_name) + rb"\s*>")
         pos = m.end()
+        more = read()
         while True:
-            more = read()
+            if validator is not None:
+                validator.due()  # the next piece is made of the bytes read so far
+            ahead = read() if more else b""
             if not more:  # the rest is the last piece, up to the root end tag
                 ends = list(root_end.finditer(buf, pos))
                 if not ends:
@@ -218,10 +234,12 @@ def pieces(
                     raise _Fallback
                 buf = buf[pos:] + more
                 pos = 0
+                more = ahead
                 continue
             # Each byte is copied once: what is left of the last chunk, then the new one up to its cut.
             piece = b"".join((memoryview(buf)[pos:], memoryview(more)[:cut]))
             buf, pos = more, cut
+            more = ahead
             if only_if is None or _worth_parsing(piece, only_if):
                 yield piece
 

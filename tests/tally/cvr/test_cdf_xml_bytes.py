@@ -264,6 +264,20 @@ def test_validator_refuses_any_doctype(doc):
         v.shutdown()
 
 
+def test_validator_waits_for_what_is_due_and_checks_the_rest_ahead():
+    v = Validator()
+    try:
+        v.feed(b"<r><a/>")
+        v.due()
+        v.feed(b"&x;</r>")
+        v.close()
+        v.wait()  # the bytes fed before due() are well-formed so far; the bad ones are not waited for
+        with pytest.raises(XmlRefused, match="'x' not defined"):
+            v.wait(everything=True)
+    finally:
+        v.shutdown()
+
+
 @pytest.mark.parametrize(
     ("doc", "why"),
     [
@@ -325,7 +339,8 @@ def test_undefined_entity_inside_a_cvr_is_an_error_naming_the_file(tmp_path):
 def test_bad_bytes_in_a_cvr_piece_are_an_xml_error_naming_the_file(tmp_path, monkeypatch, bad, why):
     """Pass 1 skips pure CVR pieces, so only the libxml2 check stands between these bytes and the reader;
     the check is slowed down so that the byte path meets the bad bytes (in the first piece, which is read
-    before any wait) before libxml2 has judged them."""
+    before any wait) before libxml2 has judged them. No CVR is handed out before the error: the reader
+    waits for the check of every byte of a piece (not for the chunk checked ahead) before using it."""
     monkeypatch.setattr(_xmlchunks, "CHUNK", 512)
     run = Validator._run
 
@@ -338,10 +353,17 @@ def test_bad_bytes_in_a_cvr_piece_are_an_xml_error_naming_the_file(tmp_path, mon
     body = path.read_bytes()
     start, end = body.index(b"<CVR>"), body.index(b"<Election")
     cvrs = [body[start:end]] * 40
-    cvrs[0] = cvrs[0].replace(b"<UniqueId>u1</UniqueId>", b"<UniqueId>u" + bad + b"</UniqueId>")
+    # at the end of CVR #1, in the second chunk: the one read with the first piece's end
+    bad_id = b"<UniqueId>u" + bad + b"</UniqueId>"
+    cvrs[0] = cvrs[0].replace(b"<UniqueId>u1</UniqueId>", b"").replace(b"</CVR>", bad_id + b"</CVR>", 1)
+    assert 512 < start + cvrs[0].index(bad_id) < 1024
     path.write_bytes(body[:start] + b"".join(cvrs) + body[end:])
+    config = config_for(path, "cdf", b.NAMES, contestId="Mayor", undeclaredWriteInLabel="UWI")
+    handed_out = []
     with pytest.raises(CvrError, match=rf"cvr.xml: CVR #1: malformed XML .*{why}"):
-        read(path)
+        for cvr in read_source(config.sources[0], config):
+            handed_out.append(cvr)
+    assert handed_out == []
 
 
 @pytest.mark.parametrize("newline", ["", "\n", "\r\n"])

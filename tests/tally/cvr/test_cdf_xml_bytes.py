@@ -192,6 +192,37 @@ def test_byte_path_is_taken_for_plain_cvrs(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("markup", [b"<?pi </CVR> ?>", b"<!-- </CVR> -->", b"<![CDATA[</CVR>]]>"])
+@pytest.mark.parametrize("where", ["in a CVR", "between CVRs"])
+def test_a_cvr_end_tag_hidden_in_markup_is_no_cut(tmp_path, markup, where):
+    """A ``</CVR>`` inside a processing instruction, comment or CDATA section is no element end: when
+    it is the last one in a chunk, the piece cut after it is parsed and falls back (pass 1 parses every
+    piece holding ``<?`` or ``<!``), so the document reads as the tree reads it."""
+    path = b.cdf_xml(tmp_path)
+    body = path.read_bytes()
+    start, end = body.index(b"<CVR>"), body.index(b"<Election")
+    cvrs = [body[start:end]] * 12
+    if where == "between CVRs":
+        cvrs[5] += markup
+    elif markup.startswith(b"<!["):  # CDATA is text: inside an element of text
+        cvrs[5] = cvrs[5].replace(b"<UniqueId>u1", b"<UniqueId>u1" + markup)
+    else:
+        cvrs[5] = cvrs[5].replace(b"<UniqueId>u1</UniqueId>", b"<UniqueId>u1</UniqueId>" + markup)
+    path.write_bytes(body[:start] + b"".join(cvrs) + body[end:])
+    # a chunk size that makes the hidden end tag the last one in the second chunk
+    hidden = path.read_bytes().index(markup) + markup.index(b"</CVR>") + len(b"</CVR>")
+    chunk = -(-hidden // 2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xmlchunks, "CHUNK", chunk)
+        cuts = list(_xmlchunks.pieces(path, _cdf_xml._CVR_END))
+    assert any(piece.endswith(markup[: markup.index(b"</CVR>") + 6]) for piece in cuts)
+    config = config_for(path, "cdf", b.NAMES, contestId="Mayor", undeclaredWriteInLabel="UWI")
+    fast, tree = _fast_and_tree(config, chunk)
+    assert fast == tree
+    in_text = markup.startswith(b"<![") and where == "in a CVR"
+    assert len(fast) == 12 and fast[5][2] == ("u1</CVR>" if in_text else "u1")
+
+
 @pytest.mark.parametrize("chunk", [300, 4096])
 def test_metadata_between_cvrs_is_read_as_the_tree_reads_it(tmp_path, chunk):
     """GpUnits and the Election may sit anywhere among the CVRs: the metadata pass finds them in any

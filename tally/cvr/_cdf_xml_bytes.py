@@ -27,7 +27,8 @@ to a plan that slices every field out of the CVR at once. The current contest's 
 validated rankings, computed from a tree of that one contest the first time they are seen. A CVR with one
 ``CVRContest`` is looked up by a *template* instead: its bytes before and after that contest with digits
 zeroed, and the contest's own bytes. The template fixes the shape as well (so it proves no less), costs
-no zeroing of the contest, and its contest bytes keep their hash for the rankings lookup.
+no zeroing of the contest, and keeps the contest's rankings once they are read (they depend on the
+contest's bytes alone), so a CVR seen before in all but its digits costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -268,11 +269,13 @@ class Scanner:
 
     def _template(
         self, key: tuple[bytes, bytes, bytes], g: _Grammar, plans: dict[bytes, _Plan | None], templates: dict
-    ) -> tuple[_Plan | None, bytes | None]:
+    ) -> tuple[_Plan | None, bytes | None, None]:
         """The plan of a CVR split as ``key`` around its one ``CVRContest`` (the bytes before it, digits
-        zeroed; its content as it is; the bytes after it, digits zeroed), and that contest's bytes when the
-        plan is simple and reads that very contest (None otherwise). The key fixes the whole shape, so it
-        proves what the shape proves; the answer is cached (within ``MAX_SHAPE_BYTES``)."""
+        zeroed; its content as it is; the bytes after it, digits zeroed), that contest's bytes when the
+        plan is simple and reads that very contest (None otherwise), and a place for the contest's
+        rankings (None until ``scan`` needs them: they depend on the contest's bytes alone). The key fixes
+        the whole shape, so it proves what the shape proves; the answer is cached (within
+        ``MAX_SHAPE_BYTES``)."""
         head, mid, tail = key
         contest = g.contest_open + mid + g.contest_close
         shape = head + contest.translate(_ZERO) + tail
@@ -282,9 +285,9 @@ class Scanner:
         if plan is None or not plan.simple or plan.contest != slice(len(head), len(head) + len(contest)):
             contest = None
         if self._template_bytes < MAX_SHAPE_BYTES:
-            templates[key] = (plan, contest)
+            templates[key] = (plan, contest, None)
             self._template_bytes += len(shape)
-        return plan, contest
+        return plan, contest, None
 
     def scan(self, piece: bytes, position: int) -> tuple[Rows, int, int]:
         """Read the CVRs at the start of ``piece`` (newlines already normalised) that are in a proved
@@ -319,7 +322,7 @@ class Scanner:
             else:
                 found = None
             if found is not None:
-                plan, contest = found
+                plan, contest, rankings = found
             else:
                 contest = None
                 shape = raw.translate(_ZERO)
@@ -329,11 +332,18 @@ class Scanner:
             if plan is None:
                 done = position - 1 - first
                 return _decoded(out, uniques), position - 1, sum(map(len, parts[:done])) + done * len(close)
-            if plan.simple:
-                if contest is None:
-                    current, object_id, contest, unique, unit = plan.get(raw)
-                else:  # the template's own bytes object, whose hash is cached
-                    current, object_id, unique, unit = plan.ids(raw)
+            if contest is not None:  # a template's: its contest's bytes and, once read, their rankings
+                current, object_id, unique, unit = plan.ids(raw)
+                if object_id != current:
+                    continue
+                if rankings is None:
+                    rankings = known.get(contest)  # the template's own bytes object, whose hash is cached
+                    if rankings is None:
+                        rankings = self._rankings(contest, raw[plan.contest_id] == contest_id, position)
+                    if key in templates:
+                        templates[key] = (plan, contest, rankings)
+            elif plan.simple:
+                current, object_id, contest, unique, unit = plan.get(raw)
                 if object_id != current:
                     continue
                 rankings = known.get(contest)

@@ -18,10 +18,11 @@ import importlib
 import os
 import sys
 
-# numba modules that probe on import for an optional dependency tally's kernels never use, and the
-# module each one tries to import: SciPy's BLAS (float ``np.dot``/``np.linalg`` in jitted code) and
-# cffi (calling C through cffi from jitted code).
-NUMBA_PROBES = {"numba.np.arraymath": "scipy.linalg.cython_blas", "numba.core.typing.cffi_utils": "cffi"}
+# Packages numba imports on start-up only to probe for features tally's kernels never use: SciPy (its
+# version, and its BLAS for float ``np.dot``/``np.linalg`` in jitted code) and cffi (calling C through
+# cffi from jitted code); and the numba modules that probe for them.
+NUMBA_PROBES = ("scipy", "cffi")
+PROBING_MODULES = ("numba", "numba.np.arraymath", "numba.core.typing.cffi_utils")
 
 
 def prepare() -> None:
@@ -32,23 +33,24 @@ def prepare() -> None:
 
 
 def skip_numba_probes() -> None:
-    """Let numba find SciPy's BLAS and cffi missing, so that the first kernel call imports neither.
+    """Let numba find SciPy and cffi missing, so that starting it imports neither.
 
-    On first use numba imports the modules of ``NUMBA_PROBES``, which try to import SciPy's BLAS
-    (that imports all of ``scipy.linalg``: about 0.3 s when SciPy is installed) and cffi (its C parser:
-    about 0.07 s): together a third of a ``tally count``. tally's kernels are integer loops that use
-    neither. So those numba modules are imported up front with each probe's import refused (a
-    ``None`` entry in ``sys.modules`` makes it fail, as if the package were absent) and the entries
-    removed at once: SciPy and cffi stay importable for anything else.
+    On start-up numba imports SciPy to check its version and, on first use, SciPy's BLAS (that
+    imports all of ``scipy.linalg``: about 0.3 s when SciPy is installed) and cffi (its C parser: about
+    0.07 s): together a third of a ``tally count``. tally's kernels are integer loops that use
+    neither. So numba's probing modules are imported up front with SciPy and cffi refused (a ``None``
+    entry in ``sys.modules`` makes their import fail, as if they were absent) and the entries removed
+    at once: both stay importable for anything else. A package imported already is not refused.
     """
-    for module, probe in NUMBA_PROBES.items():
-        if module in sys.modules or probe.rpartition(".")[0] in sys.modules or probe in sys.modules:
-            continue  # numba already started, or the probe would find its package imported: cheap
-        sys.modules[probe] = None
-        try:
+    refused = [name for name in NUMBA_PROBES if name not in sys.modules]
+    for name in refused:
+        sys.modules[name] = None
+    try:
+        for module in PROBING_MODULES:
             importlib.import_module(module)
-        finally:
-            del sys.modules[probe]
+    finally:
+        for name in refused:
+            del sys.modules[name]
 
 
 def load_cached_kernels_only() -> None:

@@ -223,7 +223,7 @@ except SystemExit:
     pass
 from numba.core.typing import cffi_utils
 from numba.np import arraymath
-loaded = sorted(m for m in sys.modules if m.split(".")[0] == "cffi" or m.startswith("scipy.linalg"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("cffi", "scipy"))
 registries = sorted(m for m in ("numba.typed.typeddict", "numba.np.npyimpl") if m in sys.modules)
 import cffi, scipy.linalg  # still importable afterwards
 print(json.dumps({"blas": arraymath._HAVE_BLAS, "cffi": cffi_utils.SUPPORTED, "loaded": loaded,
@@ -232,8 +232,8 @@ print(json.dumps({"blas": arraymath._HAVE_BLAS, "cffi": cffi_utils.SUPPORTED, "l
 
 
 def test_tally_command_starts_numba_lean(csv_file):
-    """The console script keeps numba from importing scipy.linalg and cffi (tally's kernels use
-    neither; both stay importable), loads cached kernels without numba's registries and asks for
+    """The console script keeps numba from importing SciPy and cffi (tally's kernels use neither;
+    both stay importable), loads cached kernels without numba's registries and asks for
     one OpenBLAS thread; a library process keeps numba's own probes."""
     pytest.importorskip("scipy.linalg")
     pytest.importorskip("cffi")

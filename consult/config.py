@@ -23,6 +23,8 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # Seconds a client is asked to wait (Retry-After) when the database is unreachable (503).
     RETRY_AFTER_SECONDS = 2
+    # A pooled connection to a database server idle this long is tested before use (see create_app).
+    POOL_PING_IDLE_SECONDS = 1
 
     # Sessions are signed cookies: the web tier keeps no state.
     SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 """PostgreSQL restarted in the middle of casting: while it is down clients get a clear retryable answer
 (503, ``Retry-After``, a plain message; never a 500), nothing is half-written, and casting resumes by
-itself once it is back, without restarting the app (``pool_pre_ping`` replaces the dead connections).
+itself once it is back, without restarting the app (a disconnect, or an idle connection failing its test
+before use, makes the pool replace every connection made before it).
 
 The server is a throwaway cluster of this test's own (:class:`.servers.PostgresCluster`), never the
 shared one. Without PostgreSQL's binaries the test skips with the reason, unless

@@ -21,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
 from tests.consult.reliability.servers import ROOT, Gunicorn
 
 from .check import check
@@ -51,21 +54,52 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def watch_window(locust: subprocess.Popen, server: Gunicorn, out: Path) -> dict:
-    """Wait for locust to finish; sample CPU times and load average when the window opens and closes."""
-    pids = server.pids()
+def database_backends(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL server process serving the database of ``url`` (the
+    server runs on this machine); empty for SQLite, whose work is done inside the gunicorn workers."""
+    if not url.startswith("postgresql"):
+        return {}
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            pids = conn.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def watch_window(locust: subprocess.Popen, server: Gunicorn, out: Path, url: str) -> dict:
+    """Wait for locust to finish; sample CPU times and load average when the window opens and closes.
+
+    The server's processes are listed when the window opens: gunicorn answers as soon as one worker is
+    up, so a list taken at start may miss workers forked after it. PostgreSQL's server processes for the
+    run's database are listed at both marks; one that connected inside the window counts in full."""
+    pids: list[int] = []
     marks: dict[str, tuple] = {}
     while locust.poll() is None:
         for mark in ("open", "closed"):
             if mark not in marks and out.with_suffix(f".{mark}").exists():
-                marks[mark] = (cpu_seconds(pids), cpu_seconds([locust.pid]), os.getloadavg())
+                pids = pids or server.pids()
+                marks[mark] = (
+                    cpu_seconds(pids),
+                    cpu_seconds([locust.pid]),
+                    os.getloadavg(),
+                    database_backends(url),
+                )
         time.sleep(0.2)
     if "open" not in marks:
         return {}
     closed = marks.get("closed", marks["open"])
+    opened = marks["open"][3]
     return {
         "cpu_s_gunicorn": closed[0] - marks["open"][0],
         "cpu_s_locust": closed[1] - marks["open"][1],
+        "cpu_s_database": sum(cpu - opened.get(pid, 0.0) for pid, cpu in closed[3].items()),
         "loadavg_open": marks["open"][2],
         "loadavg_closed": closed[2],
     }
@@ -158,7 +192,7 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
         locust = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if args.quiet else None
         )
-        window = watch_window(locust, server, out)
+        window = watch_window(locust, server, out, url)
         server.stop()
         server = None
         clients = json.loads(out.read_text())
@@ -218,6 +252,10 @@ def report(backend, args, clients, consistency, prepared, cpu):
         if accepted
         else None,
         "locust_cpu_ms_per_ballot": round(1000 * cpu.get("cpu_s_locust", 0.0) / len(accepted), 1)
+        if accepted
+        else None,
+        "cpu_s_database": round(cpu.get("cpu_s_database", 0.0), 1),
+        "database_cpu_ms_per_ballot": round(1000 * cpu.get("cpu_s_database", 0.0) / len(accepted), 1)
         if accepted
         else None,
         "loadavg_open": [round(x, 2) for x in cpu.get("loadavg_open", ())],

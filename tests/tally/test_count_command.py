@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import tally
 from tally import _kernels_csv as KC
+from tally import plain_csv
 from tally.cli import cli
 from tally.plain_csv import parse_unquoted, parse_with_csv_module, read_plain_csv
 from tests.conftest import DATA
@@ -299,3 +300,32 @@ def test_console_script_keeps_the_error_status(tmp_path):
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr.strip() == f"tally: error: {tmp_path / 'absent.csv'}: no such file"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ELECTION.encode(),
+        codecs.BOM_UTF8 + "Émile,Zoë\r\nZoë\n\n,Émile".encode(),
+        b'"Smith, Jr.",Lee\nLee\n',
+        b"A,B\nB,\xff\n",
+        b"A,B\nB\x00,A\n",
+        b"",
+    ],
+    ids=["ascii", "bom-utf8", "quoted", "not-utf8", "nul", "empty"],
+)
+def test_plain_csv_mapped_or_read_gives_the_same(tmp_path, monkeypatch, body):
+    """Files from ``MAP_BYTES`` on are mapped instead of read: the same ballots, or the same error."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(body)
+
+    def outcome():
+        try:
+            b = read_plain_csv(path)
+        except tally.TallyError as err:
+            return str(err)
+        return b.candidates.names, b.ranks.tolist(), b.ranks.dtype
+
+    read = outcome()
+    monkeypatch.setattr(plain_csv, "MAP_BYTES", 1)
+    assert outcome() == read

@@ -295,6 +295,28 @@ def test_validator_refuses_any_doctype(doc):
         v.shutdown()
 
 
+def test_validator_takes_chunks_of_the_size_the_reader_reads():
+    """libxml2 without XML_PARSE_HUGE refuses a push of more than 10,000,000 unparsed bytes: chunks of
+    ``CHUNK`` bytes of a valid document must pass (twice that size would not)."""
+    record = b"<CVR><UniqueId>12345</UniqueId></CVR>\n"
+    body = b"<r>" + record * (2 * _xmlchunks.CHUNK // len(record)) + b"</r>"
+    v = Validator()
+    try:
+        for at in range(0, len(body), _xmlchunks.CHUNK):
+            v.feed(body[at : at + _xmlchunks.CHUNK])
+        v.close()
+        v.wait()
+    finally:
+        v.shutdown()
+    too_big = Validator()
+    try:
+        too_big.feed(body[:12_000_000])
+        with pytest.raises(XmlRefused, match="Buffer size limit"):
+            too_big.wait()
+    finally:
+        too_big.shutdown()
+
+
 def test_validator_waits_for_what_is_due_and_checks_the_rest_ahead():
     v = Validator()
     try:

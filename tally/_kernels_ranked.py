@@ -97,6 +97,43 @@ def _walk(ranks, row, start, prev, cont, max_skip, exhaust_dup, exhaust_over, pr
 
 
 @njit(cache=True)
+def _stops(cont, exhaust_over):
+    """Per mark ``c`` at index ``c + 2`` (overvote, blank, candidates): whether a walk that only looks
+    for its first stop stops there (an overvote with ``exhaust_over``, a continuing candidate)."""
+    stops = np.zeros(cont.shape[0] + 2, dtype=np.bool_)
+    stops[0] = exhaust_over
+    stops[2:] = cont
+    return stops
+
+
+@njit(cache=True)
+def _first_stop(ranks, row, start, stops):
+    """``_walk`` without a skipped-rank limit and with duplicates passed over: the first rank from
+    ``start`` whose mark stops the walk (``stops``, see ``_stops``). The ranks are taken 16 at a time,
+    each block scanned from its last rank to its first keeping the lowest stop, without a branch; the
+    scan ends with the first block holding a stop."""
+    stop = ranks.shape[1]
+    for a in range(start, stop, 16):
+        b = min(a + 16, stop)
+        at = b
+        for k in range(b - 1, a - 1, -1):
+            at = k if stops[ranks[row, k] + 2] else at
+        if at < b:
+            c = ranks[row, at]
+            return at, (c if c >= 0 else OUT_OVERVOTE)
+    return stop, OUT_EXHAUSTED
+
+
+@njit(cache=True)
+def _next(ranks, row, start, prev, cont, stops, max_skip, exhaust_dup, exhaust_over, pre, prow):
+    """``_walk``; by ``_first_stop`` when only the first stop matters (no skipped-rank limit,
+    duplicates passed over), the default rules."""
+    if max_skip < 0 and not exhaust_dup:
+        return _first_stop(ranks, row, start, stops)
+    return _walk(ranks, row, start, prev, cont, max_skip, exhaust_dup, exhaust_over, pre, prow)
+
+
+@njit(cache=True)
 def _settle(out, src, w, v, tally, inactive, trans):
     """Credit ``w`` ballots of value ``v`` to ``out`` (a candidate or an inactive walk outcome); with
     ``src >= 0`` record them in ``trans`` as moved from candidate ``src``."""
@@ -114,8 +151,8 @@ def _settle(out, src, w, v, tally, inactive, trans):
 
 @njit(cache=True)
 def _move(
-    ranks, row, pre, prow, pos, more, c, w, v, cont, max_skip, exhaust_dup, exhaust_over, factor, scale,
-    final, tally, inactive, trans, kept,
+    ranks, row, pre, prow, pos, more, c, w, v, cont, stops, max_skip, exhaust_dup, exhaust_over, factor,
+    scale, final, tally, inactive, trans, kept,
 ):  # fmt: skip
     """Move ``w`` ballots of value ``v`` (units of 1/``scale``), standing at rank ``pos`` of
     ``ranks[row]`` for candidate ``c`` who stopped continuing. The one transfer step of groups and rows.
@@ -137,7 +174,7 @@ def _move(
         inactive[CAT_FINAL_SURPLUS] += w * v
         trans[c, tally.shape[0] + CAT_EXHAUSTED] += w * v
         return pos, OUT_FINAL, v
-    k, out = _walk(ranks, row, pos + 1, pos, cont, max_skip, exhaust_dup, exhaust_over, pre, prow)
+    k, out = _next(ranks, row, pos + 1, pos, cont, stops, max_skip, exhaust_dup, exhaust_over, pre, prow)
     if out == OUT_EXHAUSTED and more:
         return k, OUT_DEEP, v
     _settle(out, c, w, v, tally, inactive, trans)
@@ -248,6 +285,7 @@ def place_groups(
     grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
     n_groups, depth = grank.shape
     none = np.empty((1, 0), dtype=grank.dtype)
+    stops = _stops(cont, exhaust_over)
     undervotes = 0
     for g in range(n_groups):
         if first_round:
@@ -260,7 +298,7 @@ def place_groups(
                 undervotes += gw[g]
                 gcur[g] = G_INACTIVE
                 continue
-            k, out = _walk(grank, g, 0, -1, cont, max_skip, exhaust_dup, exhaust_over, none, 0)
+            k, out = _next(grank, g, 0, -1, cont, stops, max_skip, exhaust_dup, exhaust_over, none, 0)
             if out == OUT_EXHAUSTED and gmore[g]:
                 out = OUT_DEEP
             else:
@@ -270,7 +308,7 @@ def place_groups(
             if c < 0 or cont[c]:
                 continue
             k, out, v = _move(
-                grank, g, none, 0, gpos[g], gmore[g], c, gw[g], gval[g], cont, max_skip, exhaust_dup,
+                grank, g, none, 0, gpos[g], gmore[g], c, gw[g], gval[g], cont, stops, max_skip, exhaust_dup,
                 exhaust_over, factor, scale, final, tally, inactive, trans, kept,
             )  # fmt: skip
             gval[g] = v
@@ -304,6 +342,7 @@ def walk_rows(
     grank, gmore, gw, gval, gsrc, gprev, gcur, gpos, deep = groups
     store, sweights, gstart, gend, dcur, dpos, dval = rows
     depth = grank.shape[1]
+    stops = _stops(cont, exhaust_over)
     for j in range(first, last):
         g = deep[j]
         if enter:
@@ -314,7 +353,7 @@ def walk_rows(
                 w = 1 if unit else sweights[i]
                 if track:
                     dval[i] = v
-                k, out = _walk(store, i, 0, prev, cont, max_skip, exhaust_dup, exhaust_over, grank, g)
+                k, out = _next(store, i, 0, prev, cont, stops, max_skip, exhaust_dup, exhaust_over, grank, g)
                 dpos[i] = k
                 dcur[i] = out if out >= 0 else -1
                 _settle(out, src, w, v, tally, inactive, trans)
@@ -326,7 +365,7 @@ def walk_rows(
             w = 1 if unit else sweights[i]
             v = dval[i] if track else gval[g]
             k, out, v = _move(
-                store, i, grank, g, dpos[i], False, c, w, v, cont, max_skip, exhaust_dup, exhaust_over,
+                store, i, grank, g, dpos[i], False, c, w, v, cont, stops, max_skip, exhaust_dup, exhaust_over,
                 factor, scale, final, tally, inactive, trans, kept,
             )  # fmt: skip
             dpos[i] = k

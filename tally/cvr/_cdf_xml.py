@@ -174,11 +174,10 @@ def _records(source, config, contest_id, selections, units, fast) -> Iterator[Cv
                 continue
             where = f"CVR #{position}"
             rankings = rankings_of(contest, q, where)
-            precinct = precinct_of(elem.findtext(q.BallotStyleUnitId), where)
+            precinct = precinct_of(_text(elem, q.BallotStyleUnitId), where)
             index += 1
-            yield Cvr(
-                rankings, source, f"{file_name}({index})", elem.findtext(q.UniqueId) or "", precinct=precinct
-            )
+            unique_id = _text(elem, q.UniqueId) or ""
+            yield Cvr(rankings, source, f"{file_name}({index})", unique_id, precinct=precinct)
 
     if not fast:
         yield from from_tree(_slow_top_level(path))
@@ -248,23 +247,23 @@ def _record(path: Path, err: XmlRefused) -> str | None:
 def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: str) -> list[tuple[str, str]]:
     """``(rank text, CVR string)`` for each mark of one ``CVRContest``, in file order (rules in ``cdf``)."""
     pairs: list[tuple[str, str]] = []
-    for sel in contest.findall(q.CVRContestSelection):
-        if sel.findtext(q.Status) == NEEDS_ADJUDICATION:
+    for sel in _named(contest, q.CVRContestSelection):
+        if _text(sel, q.Status) == NEEDS_ADJUDICATION:
             continue
-        sid = sel.findtext(q.ContestSelectionId)
+        sid = _text(sel, q.ContestSelectionId)
         name = selections.get(sid) if sid is not None else None
         if name is None:
             raise fail(path, f"ContestSelection {sid!r} not found", where)
-        rank_text = sel.findtext(q.Rank)
+        rank_text = _text(sel, q.Rank)
         if rank_text is not None:
             pairs.append((rank_text, name))
             continue
-        for pos in sel.findall(q.SelectionPosition):
-            if pos.find(q.CVRWriteIn) is not None:
+        for pos in _named(sel, q.SelectionPosition):
+            if _text(pos, q.CVRWriteIn) is not None:
                 name = UWI
-            if pos.findtext(q.HasIndication) == "no" or pos.findtext(q.IsAllocable) == "no":
+            if _text(pos, q.HasIndication) == "no" or _text(pos, q.IsAllocable) == "no":
                 continue
-            rank_text = pos.findtext(q.Rank)
+            rank_text = _text(pos, q.Rank)
             if rank_text is None:
                 raise fail(path, "selection position has no Rank", where)
             pairs.append((rank_text, name))
@@ -272,7 +271,7 @@ def _contest_pairs(contest: Element, q: _Names, selections, path: Path, where: s
 
 
 class _Names:
-    """Element names qualified with one namespace, for ``find`` and ``findtext``."""
+    """Element names qualified with one namespace, for ``_named`` and ``_text``."""
 
     def __init__(self, ns: str):
         for name in _FIELDS:
@@ -310,11 +309,25 @@ def _fast_ok(path: Path) -> bool:
 
 
 def _current_contest(cvr: Element, contest_id: str, q: _Names) -> Element | None:
-    current = cvr.findtext(q.CurrentSnapshotId)
-    for snap in cvr.findall(q.CVRSnapshot):
+    current = _text(cvr, q.CurrentSnapshotId)
+    for snap in _named(cvr, q.CVRSnapshot):
         if snap.get("ObjectId") == current:
-            for contest in snap.findall(q.CVRContest):
-                if contest.findtext(q.ContestId) == contest_id:
+            for contest in _named(snap, q.CVRContest):
+                if _text(contest, q.ContestId) == contest_id:
                     return contest
             return None
+    return None
+
+
+def _named(elem: Element, tag: str):
+    """``elem.findall(tag)`` for a plain (qualified) tag: lxml's ``iterchildren`` matches in C where
+    ``findall`` parses a path; elements of the slow path (ElementTree) have only ``findall``."""
+    return elem.iterchildren(tag) if isinstance(elem, Element) else elem.findall(tag)
+
+
+def _text(elem: Element, tag: str) -> str | None:
+    """``elem.findtext(tag)`` for a plain (qualified) tag: the text of the first child so named, ``""`` if
+    it has none, None without such a child."""
+    for child in _named(elem, tag):
+        return child.text or ""
     return None

@@ -353,13 +353,32 @@ def thread(
     then newest); replies are always in the order they were written, so conversations read naturally.
     Hidden comments stay in the tree (templates show a placeholder) so replies keep their context.
     """
-    query = select(Comment).where(Comment.consultation_id == consultation.id)
-    query = (
-        query.where(Comment.proposal_id == proposal.id)
-        if proposal
-        else query.where(Comment.proposal_id.is_(None))
-    )
-    comments = list(db.session.scalars(query.order_by(Comment.id)))
+    query = select(Comment).where(_in_thread(consultation.id, proposal.id if proposal else None))
+    nodes = _nodes(list(db.session.scalars(query.order_by(Comment.id))), user)
+    roots: list[Node] = []
+    children: dict[int, list[Node]] = defaultdict(list)
+    for node in nodes.values():
+        if node.comment.parent_id in nodes:
+            children[node.comment.parent_id].append(node)
+        else:
+            roots.append(node)
+    for parent_id, kids in children.items():
+        nodes[parent_id].children = kids
+    if sort == "endorsed":
+        roots.sort(key=lambda n: (-n.endorsements, -n.comment.id))
+    else:
+        roots.sort(key=lambda n: -n.comment.id)
+    return roots
+
+
+def _in_thread(consultation_id: int, proposal_id: int | None):
+    """The comments of one thread: the consultation's own (``proposal_id`` None) or one proposal's."""
+    same_proposal = Comment.proposal_id == proposal_id if proposal_id else Comment.proposal_id.is_(None)
+    return (Comment.consultation_id == consultation_id) & same_proposal
+
+
+def _nodes(comments: list[Comment], user: User | None) -> dict[int, Node]:
+    """``comments`` (in id order) as nodes with their endorsement counts and ``user``'s own marks."""
     ids = [c.id for c in comments]
     counts: dict[int, int] = {}
     endorsed: set[int] = set()
@@ -387,34 +406,24 @@ def thread(
                     )
                 )
             )
-    nodes = {c.id: Node(c, counts.get(c.id, 0), c.id in endorsed, c.id in flagged) for c in comments}
-    roots: list[Node] = []
-    children: dict[int, list[Node]] = defaultdict(list)
-    for node in nodes.values():
-        if node.comment.parent_id in nodes:
-            children[node.comment.parent_id].append(node)
-        else:
-            roots.append(node)
-    for parent_id, kids in children.items():
-        nodes[parent_id].children = kids
-    if sort == "endorsed":
-        roots.sort(key=lambda n: (-n.endorsements, -n.comment.id))
-    else:
-        roots.sort(key=lambda n: -n.comment.id)
-    return roots
+    return {c.id: Node(c, counts.get(c.id, 0), c.id in endorsed, c.id in flagged) for c in comments}
 
 
 def comment_node(comment: Comment, user: User | None) -> Node:
-    """One comment with its counts and replies, for re-rendering it in place."""
-    consultation = db.session.get(Consultation, comment.consultation_id)
-    proposal = db.session.get(Proposal, comment.proposal_id) if comment.proposal_id else None
-    stack = list(thread(consultation, user, proposal))
-    while stack:
-        node = stack.pop()
-        if node.comment.id == comment.id:
-            return node
-        stack.extend(node.children)
-    raise LookupError(comment.id)
+    """One comment with its counts and replies, for re-rendering it in place. Only the comment and its
+    replies (a recursive query over ``parent_id`` within its thread) are read, not the whole thread: the
+    node is the one :func:`thread` would give."""
+    in_thread = _in_thread(comment.consultation_id, comment.proposal_id)
+    subtree = select(Comment.id).where(Comment.id == comment.id, in_thread).cte("subtree", recursive=True)
+    subtree = subtree.union_all(select(Comment.id).where(Comment.parent_id == subtree.c.id, in_thread))
+    query = select(Comment).where(Comment.id.in_(select(subtree.c.id))).order_by(Comment.id)
+    nodes = _nodes(list(db.session.scalars(query)), user)
+    if comment.id not in nodes:
+        raise LookupError(comment.id)
+    for node in nodes.values():
+        if node.comment.id != comment.id:
+            nodes[node.comment.parent_id].children.append(node)
+    return nodes[comment.id]
 
 
 # --- flags and moderation -----------------------------------------------------------------------------

@@ -15,7 +15,6 @@ Rules
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -354,16 +353,7 @@ def thread(
     Hidden comments stay in the tree (templates show a placeholder) so replies keep their context.
     """
     query = select(Comment).where(_in_thread(consultation.id, proposal.id if proposal else None))
-    nodes = _nodes(list(db.session.scalars(query.order_by(Comment.id))), user)
-    roots: list[Node] = []
-    children: dict[int, list[Node]] = defaultdict(list)
-    for node in nodes.values():
-        if node.comment.parent_id in nodes:
-            children[node.comment.parent_id].append(node)
-        else:
-            roots.append(node)
-    for parent_id, kids in children.items():
-        nodes[parent_id].children = kids
+    roots = _link(_nodes(list(db.session.scalars(query.order_by(Comment.id))), user))
     if sort == "endorsed":
         roots.sort(key=lambda n: (-n.endorsements, -n.comment.id))
     else:
@@ -409,6 +399,19 @@ def _nodes(comments: list[Comment], user: User | None) -> dict[int, Node]:
     return {c.id: Node(c, counts.get(c.id, 0), c.id in endorsed, c.id in flagged) for c in comments}
 
 
+def _link(nodes: dict[int, Node]) -> list[Node]:
+    """Put each node (in id order, so replies stay in the order they were written) among its parent's
+    children; returns the nodes whose parent is not among ``nodes``."""
+    roots: list[Node] = []
+    for node in nodes.values():
+        parent = nodes.get(node.comment.parent_id)
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    return roots
+
+
 def comment_node(comment: Comment, user: User | None) -> Node:
     """One comment with its counts and replies, for re-rendering it in place. Only the comment and its
     replies (a recursive query over ``parent_id`` within its thread) are read, not the whole thread: the
@@ -420,9 +423,7 @@ def comment_node(comment: Comment, user: User | None) -> Node:
     nodes = _nodes(list(db.session.scalars(query)), user)
     if comment.id not in nodes:
         raise LookupError(comment.id)
-    for node in nodes.values():
-        if node.comment.id != comment.id:
-            nodes[node.comment.parent_id].children.append(node)
+    _link(nodes)
     return nodes[comment.id]
 
 

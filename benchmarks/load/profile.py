@@ -1,9 +1,10 @@
 """``python -m benchmarks.load.profile``: CPU cost of one voter journey inside one process, with cProfile.
 
 No server and no network: the Flask test client drives the same requests as a load voter (open the
-ballot, cast, fetch the receipt file) for ``--voters`` voters x ``--contests`` contests on a fresh SQLite
-database (or ``--url``), after a warm-up. Prints the CPU milliseconds per request kind (process time, so
-other load on the machine barely matters) and the functions with the most cumulative time.
+ballot, cast, fetch the receipt file) for ``--voters`` voters x ``--contests`` contests, after a warm-up,
+on a fresh SQLite database or on a new database on the PostgreSQL server ``--url`` (dropped at the end).
+Prints the CPU milliseconds per request kind (process time, so other load on the machine barely matters)
+and the functions with the most cumulative time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from .prepare import PASSWORD, populate, sqlite_url
+from .prepare import PASSWORD, create_database, drop_database, populate, sqlite_url
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RECEIPT = {k: re.compile(rf'<code id="{k}">([^<]*)</code>') for k in ("receipt", "secret", "content")}
@@ -71,7 +72,11 @@ def journeys(app, plan, voters: list[str], times: dict[str, list[float]], querie
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load.profile", description=__doc__)
-    parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--url",
+        help="a PostgreSQL server's URL: the journeys run on a new database there, dropped at the end "
+        "(default: a fresh SQLite file)",
+    )
     parser.add_argument("--voters", type=int, default=20)
     parser.add_argument("--contests", type=int, default=20)
     parser.add_argument("--top", type=int, default=35, help="functions to list (0: no cProfile)")
@@ -80,11 +85,18 @@ def main() -> None:
         "--sql", action="count", default=0, help="print the SQL of each request kind (twice: in full)"
     )
     args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="consult-profile-"))
+    url = create_database(args.url) if args.url else sqlite_url(folder)
+    try:
+        run(args, url)
+    finally:
+        if args.url:
+            drop_database(url)
 
+
+def run(args: argparse.Namespace, url: str) -> None:
     from consult import create_app
 
-    folder = Path(tempfile.mkdtemp(prefix="consult-profile-"))
-    url = args.url or sqlite_url(folder)
     key = secrets.token_hex(16)
     plan = populate(url, args.voters + 2, 0, args.contests, key)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": key, "RATELIMIT_ENABLED": True})

@@ -9,10 +9,11 @@ statement is all or nothing and durable (``synchronous_commit`` stays on) when i
 answer is made. The two round trips are saved.
 
 Only the endpoints in :data:`ENDPOINTS` run so, each checked by hand to write at most one statement: the
-ballot page and the receipt file read only; the cast reads, then writes the poll-book row and the ballot
-in one statement (``voting.services._CAST_ONE_STATEMENT``; a second cast fails on the poll book's unique
-constraint and nothing is written). An endpoint joins the list only if that stays true. SQLite is not
-concerned: its writes need the transaction (two statements per cast, and its writers' lock).
+ballot page reads only; the cast reads, then writes the poll-book row and the ballot in one statement
+(``voting.services._CAST_ONE_STATEMENT``; a second cast fails on the poll book's unique constraint and
+nothing is written). The receipt file is made in the receipt page, without a request of its own. An
+endpoint joins the list only if that stays true. SQLite is not concerned: its writes need the
+transaction (two statements per cast, and its writers' lock).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import Flask, request
 
 from .extensions import db
 
-ENDPOINTS = frozenset({"voting.contest", "voting.cast", "voting.receipt_file"})
+ENDPOINTS = frozenset({"voting.contest", "voting.cast"})
 
 
 def init_app(app: Flask) -> None:

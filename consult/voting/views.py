@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import secrets
+from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -216,13 +216,15 @@ def change(contest_id: int):
 
 
 def _receipt_page(contest: Contest, receipt: services.CastReceipt, changed: bool):
+    words = forms.in_words(contest, receipt.content)
     response = current_app.make_response(
         render_template(
             "voting/receipt.html",
             contest=contest,
             r=receipt,
             changed=changed,
-            words=forms.in_words(contest, receipt.content),
+            words=words,
+            receipt_href=receipt_data_url(contest, receipt, words),
             consultation=services.consultation_of(contest),
         )
     )
@@ -250,34 +252,27 @@ field(x) = 4-byte big-endian length of x, then x.
 """
 
 
-@bp.post("/contests/<int:contest_id>/receipt.txt")
-def receipt_file(contest_id: int) -> Response:
-    """The receipt as a text file, from the values the receipt page posts back (nothing is stored)."""
-    contest = contest_or_404(contest_id)
-    fields = {k: (request.form.get(k) or "")[:400] for k in ("receipt", "secret", "content")}
-    if not all(fields.values()):
-        raise ServiceError("Nothing to download: the receipt, secret and choices are missing.")
-    text = RECEIPT_TEXT.format(
+def receipt_text(contest: Contest, receipt: services.CastReceipt, words: str) -> str:
+    """The receipt file's text: what the voter keeps, made from the cast's answer (nothing is stored)."""
+    return RECEIPT_TEXT.format(
         title=contest.title,
-        words=_words_of(contest, fields["content"]),
         contest=contest.public_id,
+        receipt=receipt.receipt,
+        secret=receipt.secret,
+        words=words,
+        content=receipt.content_json,
         change=" change your ballot before the close." if contest.allow_change else " nothing more.",
         bulletin=url_for("results.bulletin", contest_id=contest.id, _external=True),
         check=url_for("results.receipt_check", contest_id=contest.id, _external=True),
-        **fields,
     )
-    response = Response(text, mimetype="text/plain")
-    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{contest.id}.txt"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
-def _words_of(contest: Contest, content_json: str) -> str:
-    """The posted choices in words, or a pointer to the canonical line when they are not a ballot."""
-    try:
-        return forms.in_words(contest, services.validate(contest, json.loads(content_json)))
-    except (ValueError, RecursionError, ServiceError):
-        return "(see the line below)"
+def receipt_data_url(contest: Contest, receipt: services.CastReceipt, words: str) -> str:
+    """The receipt file as a ``data:`` URL for the receipt page's download link: the browser saves it
+    without a request, so the secret and the choices never travel back to the server beside the voter's
+    session cookie. Every byte outside the unreserved set is percent-encoded (UTF-8), so a contest title
+    cannot end the URL or the attribute."""
+    return "data:text/plain;charset=utf-8," + quote(receipt_text(contest, receipt, words), safe="")
 
 
 @bp.get("/api/consultations/<int:cid>/contests")

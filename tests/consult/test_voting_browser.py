@@ -1,7 +1,8 @@
 """Browser journeys: a citizen registers, ranks with the keyboard only (Tab and arrow keys from the top of
-the page), casts and keeps the receipt; an officer closes and certifies; the receipt is on the bulletin
-and the receipt check recomputes it from the secret and the choices picked on the ballot's form; the
-downloaded audit package passes ``tally verify`` (the command line) and one changed ballot fails it."""
+the page), casts and keeps the receipt (the file is saved from the page's ``data:`` link, without a
+request); an officer closes and certifies; the receipt is on the bulletin and the receipt check
+recomputes it from the secret and the choices picked on the ballot's form; the downloaded audit package
+passes ``tally verify`` (the command line) and one changed ballot fails it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from consult.consultations.models import Phase
 from consult.voting import services as voting
+from tally.audit import compute_receipt
 
 from .conftest import SHOTS, new_page
 from .factories import PASSWORD, Factories
@@ -57,7 +59,7 @@ def test_citizen_registers_ranks_by_keyboard_officer_certifies_receipt_checked_p
         make.user("officer", email="officer@example.org")
         for other in (["o1"], ["o1", "o2"], ["o3"]):
             voting.cast(c, make.user(), other)
-        contest_id, cid = c.id, consultation.id
+        contest_id, cid, public_id = c.id, consultation.id, c.public_id
     errors: list[str] = []
     context, page = new_page(browser, errors)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -86,10 +88,18 @@ def test_citizen_registers_ranks_by_keyboard_officer_certifies_receipt_checked_p
         secret = page.locator("#secret").inner_text()
         assert page.locator("#words").inner_text() == "1. Beta, 2. Alpha"
         assert page.locator("#content").inner_text() == '["o2","o1"]'
+        sent: list[str] = []  # requests the download makes: none, the file is in the page
+        page.on("request", lambda request: sent.append(request.url))
         with page.expect_download() as info:
-            page.get_by_role("button", name="Download the receipt (text file)").click()
-        saved = info.value.path().read_text()
+            page.get_by_role("link", name="Download the receipt (text file)").click()
+        download = info.value
+        assert download.suggested_filename == f"receipt-{contest_id}.txt"
+        saved = download.path().read_text(encoding="utf-8")
+        assert [url for url in sent if url.startswith("http")] == [], sent
         assert receipt in saved and secret in saved and "1. Beta, 2. Alpha" in saved
+        assert '["o2","o1"]' in saved and f"Contest id:     {public_id}" in saved
+        assert compute_receipt(public_id, ["o2", "o1"], secret) == receipt
+        assert page.get_by_role("heading", name="Your ballot was cast").is_visible(), "still on the page"
         page.screenshot(path=str(SHOTS / "citizen-ranks-with-keyboard-and-keeps-receipt.png"), full_page=True)
         page.get_by_role("button", name="Log out").click()
 

@@ -8,9 +8,11 @@ import threading
 import pytest
 
 from consult.consultations.models import Phase
+from consult.extensions import db
 from consult.voting import services as voting
+from tally.audit import compute_receipt
 
-from .voting_helpers import contest, to_phase
+from .voting_helpers import contest, receipt_file, to_phase
 
 
 def _voting(make, kind="ranked", **extra):
@@ -33,11 +35,72 @@ def test_a_ranked_ballot_is_a_select_per_rank_and_casting_shows_the_receipt_once
     assert voting.sorted_receipts(c) == [receipt]
     again = client.get(f"/contests/{c.id}").data.decode()
     assert "You have voted" in again and secret not in again and receipt not in again
-    download = client.post(
-        f"/contests/{c.id}/receipt.txt", data={"receipt": receipt, "secret": secret, "content": '["o2","o1"]'}
+    name, text = receipt_file(html)
+    assert name == f"receipt-{c.id}.txt"
+    assert text == RECEIPT_FILE.format(
+        title="A ranked question",
+        public_id=c.public_id,
+        receipt=receipt,
+        secret=secret,
+        words="1. Beta, 2. Alpha",
+        content='["o2","o1"]',
+        change=" change your ballot before the close.",
+        id=c.id,
     )
-    assert download.mimetype == "text/plain" and "attachment" in download.headers["Content-Disposition"]
-    assert receipt in download.data.decode() and secret in download.data.decode()
+    assert compute_receipt(c.public_id, ["o2", "o1"], secret) == receipt
+
+
+# The receipt file, written out here rather than taken from the view, so that a change to it shows.
+RECEIPT_FILE = """\
+Ballot receipt
+==============
+Contest:        {title}
+Contest id:     {public_id}
+Receipt:        {receipt}
+Secret (r):     {secret}
+Your choices:   {words}
+As counted:     {content}
+
+Keep this file private: with the secret anyone can prove what you voted and{change}
+After the close, look for the receipt on the public bulletin:
+  http://localhost/contests/{id}/bulletin
+and recompute it from the secret and your choices on the receipt check page:
+  http://localhost/contests/{id}/receipt-check
+receipt = SHA-256(field("tally/receipt/v1") | field(contest id) | field(choices) | field(r)),
+field(x) = 4-byte big-endian length of x, then x.
+"""
+
+HOSTILE_TITLE = '"><img src=x onerror=alert(1)> </a>&amp; 100% #top?x=1&y=%0A\r\nLine 2 é ☃'
+
+
+def test_the_receipt_file_is_in_the_page_and_a_hostile_title_survives_it_intact(make, client, login):
+    """The download link is a ``data:text/plain`` URL: a hostile contest title is HTML-escaped on the page
+    and percent-encoded in the link (no quote, angle bracket, space, ``#`` or raw ``%`` left in it), and
+    comes back from the file byte for byte; the secret and choices are not posted anywhere."""
+    c, _, _ = _voting(make, "approval", allow_change=False)
+    c.title = HOSTILE_TITLE
+    db.session.commit()
+    login(client, make.user())
+    html = client.post(f"/contests/{c.id}/cast", data={"choice": ["o3", "o1"]}).get_data(as_text=True)
+    assert "<img" not in html and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    href = re.search(r'download="receipt-\d+\.txt" href="([^"]*)"', html).group(1)
+    assert re.fullmatch(r"data:text/plain;charset=utf-8,(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})*", href), href
+    assert "<form" not in html.split("<main", 1)[-1], "nothing on the receipt page posts the secret back"
+    receipt = re.search(r'<code id="receipt">([0-9a-f]{64})</code>', html).group(1)
+    secret = re.search(r'<code id="secret">([0-9a-f]{32})</code>', html).group(1)
+    name, text = receipt_file(html)
+    assert name == f"receipt-{c.id}.txt"
+    assert text == RECEIPT_FILE.format(
+        title=HOSTILE_TITLE,
+        public_id=c.public_id,
+        receipt=receipt,
+        secret=secret,
+        words="Alpha, Gamma",
+        content='["o1","o3"]',
+        change=" nothing more.",
+        id=c.id,
+    )
+    assert compute_receipt(c.public_id, ["o1", "o3"], secret) == receipt
 
 
 def test_a_second_submission_gets_a_clear_message(make, client, login):

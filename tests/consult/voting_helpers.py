@@ -1,6 +1,11 @@
-"""Helpers for the voting and results tests: contests in a consultation, moved to a phase."""
+"""Helpers for the voting and results tests: contests in a consultation, moved to a phase; the receipt
+file read from the receipt page's download link."""
 
 from __future__ import annotations
+
+import html as html_module
+import re
+from urllib.parse import unquote
 
 from consult.auth.models import Role
 from consult.consultations import services as consultation_services
@@ -41,3 +46,17 @@ def to_phase(consultation, organiser, target: Phase | str, officer=None):
         step = consultation_services.next_phase(consultation)
         actor = officer if step is Phase.CERTIFIED else organiser
         consultation_services.transition(consultation, actor, step)
+
+
+RECEIPT_LINK = re.compile(r'<a class="button" download="([^"]*)" href="([^"]*)">')
+DATA_TEXT = "data:text/plain;charset=utf-8,"
+
+
+def receipt_file(page: str) -> tuple[str, str]:
+    """(download name, text) of the receipt page's download link, decoded as a browser does: the
+    attribute's HTML escapes first, then the URL's percent-escapes as UTF-8."""
+    found = RECEIPT_LINK.findall(page)
+    assert len(found) == 1, f"{len(found)} receipt download links"
+    name, href = (html_module.unescape(v) for v in found[0])
+    assert href.startswith(DATA_TEXT), href[:60]
+    return name, unquote(href.removeprefix(DATA_TEXT), errors="strict")

@@ -3,8 +3,8 @@ backend) never becomes a 500: after the answer is made, the session's closing ro
 connection; the app discards it and the next request gets a fresh one. A connection dropped while it sat
 in the pool is tested before use once it has been idle ``POOL_PING_IDLE_SECONDS`` (and replaced); one
 in steady use is not tested, so its next request is a retryable 503 and the one after that reconnects.
-The ballot page, the cast and the receipt file run in autocommit (``consult.autocommit``): they end with
-no rollback that could notice the drop, so a drop right after one of them is the steady-use case.
+The ballot page and the cast run in autocommit (``consult.autocommit``): they end with no rollback that
+could notice the drop, so a drop right after one of them is the steady-use case.
 
 PostgreSQL only: a SQLite connection is a file handle in the process and cannot be dropped from outside.
 """

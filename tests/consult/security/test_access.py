@@ -108,7 +108,6 @@ POST_POLICY: dict[str, frozenset[str]] = {
     "voting.preview": PUBLIC,
     "voting.cast": SIGNED_IN,
     "voting.change": SIGNED_IN,
-    "voting.receipt_file": PUBLIC,
     "results.certify": OFFICERS,
     "results.receipt_check": PUBLIC,
 }

@@ -148,7 +148,7 @@ def _counts(contest_id: int) -> tuple[int, int]:
 
 def _near_misses(kind: str, n: int) -> list[MultiDict]:
     """A valid ballot with one field spoiled, for every field this ballot type reads and every way of
-    spoiling it; the secret, receipt and choices-as-JSON fields of the change and receipt routes too."""
+    spoiling it; the secret, receipt and choices-as-JSON fields of the change and receipt-check routes too."""
     spoiled = [("secret", v) for v in ["0" * 32, "g" * 32, "x" * 5000]] + [("receipt", "0" * 64)]
     spoiled += [("content", v) for v in JSON_TEXTS]
     spoiled += [("cast_key", v) for v in CAST_KEYS]
@@ -174,7 +174,7 @@ def _near_misses(kind: str, n: int) -> list[MultiDict]:
 
 def test_generated_ballots_never_crash_casting_and_every_accepted_ballot_counts(app, make, login, world):
     """While the consultation is open for voting, every route that takes a contest (cast, change, preview,
-    receipt file and check, the editor, and any added later) gets, for every ballot type: every near miss
+    receipt check, the editor, and any added later) gets, for every ballot type: every near miss
     of a valid ballot (one field spoiled at a time), then hypothesis's mixes of valid ballots, aimed junk
     and anything, cast keys and ``Idempotency-Key`` headers, as voters who may or may not have voted,
     plain and htmx; and hypothesis queries every JSON endpoint. Each answer is a correct response or a

@@ -17,6 +17,7 @@ import json
 import re
 import zipfile
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 from .conftest import create_contests, path_of, rules, send, valid_ballot
 
@@ -285,14 +286,42 @@ def zip_problems(response) -> list[str]:
     return problems
 
 
+# The receipt page's download link: plain text, every byte outside RFC 3986's unreserved set
+# percent-encoded (nothing a title could use to end the URL or the attribute), a plain file name.
+RECEIPT_DATA_URL = re.compile(r"data:text/plain;charset=utf-8,(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})*")
+RECEIPT_LINK = re.compile(r'<a class="button" download="([^"]*)" href="([^"]*)">')
+
+
+def receipt_file_problems(page: str, title: str | None) -> list[str]:
+    """The receipt file carried by the receipt page: a safe link whose text names the receipt and secret
+    shown on the page, and the hostile contest title (when given) verbatim, neither escaped nor dropped."""
+    links = RECEIPT_LINK.findall(page)
+    if len(links) != 1:
+        return [f"{len(links)} receipt download links"]
+    name, href = links[0]
+    problems = []
+    if not re.fullmatch(r"receipt-\d+\.txt", name):
+        problems.append(f"receipt download name {name!r}")
+    if not RECEIPT_DATA_URL.fullmatch(href):
+        return [*problems, f"receipt link {href[:60]!r}"]
+    text = unquote(href.split(",", 1)[1], errors="strict")
+    shown = [re.search(rf'<code id="{k}">([^<]*)</code>', page).group(1) for k in ("receipt", "secret")]
+    if not all(f" {value}\n" in text for value in shown):
+        problems.append("the receipt file does not name the receipt and secret shown")
+    if title is not None and f"Contest:        {title}\n" not in text:
+        problems.append("the receipt file does not name the contest by its title")
+    return problems
+
+
 def test_hostile_option_names_render_inert_through_voting_results_and_every_export(
     client, login, world, make
 ):
     """Every payload is also an option name (candidate, approval option, budget project, quadratic
     option) and a contest title, entered through the contest editor. The pages are walked while voting is
     open (the ballot forms), the ballot form's live check and refusals are read as htmx fragments and
-    pages, and after the close and certification every page, JSON, CSV, bulletin, audit package and RCTab
-    export is walked again, zip members included. Uploaded census file names never come back."""
+    pages, the receipt page's download link is decoded (the file names the hostile title verbatim), and
+    after the close and certification every page, JSON, CSV, bulletin, audit package and RCTab export is
+    walked again, zip members included. Uploaded census file names never come back."""
     plant(client, login, world)
     cid = world.consultation.id
     login(client, world.users["owner"])
@@ -319,7 +348,11 @@ def test_hostile_option_names_render_inert_through_voting_results_and_every_expo
                     if path.endswith("/cast") and status == 200 and headers:
                         continue  # the ballot is in: the htmx twin is refused as a second ballot
                     assert response.status_code == status, (kind, path, form, response.status_code)
-                    wrong += [f"POST {path}: {p}" for p in html_problems(response.get_data(as_text=True))]
+                    body = response.get_data(as_text=True)
+                    wrong += [f"POST {path}: {p}" for p in html_problems(body)]
+                    if path.endswith("/cast") and status == 200:  # the receipt page and its file
+                        title = PAYLOADS[1] if contest_id != world.contest.id else None
+                        wrong += [f"POST {path}: {p}" for p in receipt_file_problems(body, title)]
     login(client, world.users["owner"])
     assert send(client, "POST", f"/consultations/{cid}/phase", data={"phase": "closed"}).status_code == 303
     login(client, world.users["officer"])

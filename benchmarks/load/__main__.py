@@ -162,7 +162,6 @@ def run_one(backend: str, args: argparse.Namespace) -> dict:
             "CONSULT_LOAD_DURATION": str(args.duration),
             "CONSULT_LOAD_VOTERS": str(args.voters),
             "CONSULT_LOAD_POSTERS": str(args.posters),
-            "CONSULT_LOAD_RECEIPT_FILE": "1" if args.receipt_file else "0",
             "CONSULT_LOAD_POST_INTERVAL": str(args.post_interval),
             "CONSULT_LOAD_THINK": str(args.think),
         }
@@ -304,12 +303,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument(
-        "--no-receipt-file",
-        dest="receipt_file",
-        action="store_false",
-        help="skip the receipt.txt download after each cast",
-    )
     parser.add_argument(
         "--env",
         action="append",

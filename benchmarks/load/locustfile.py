@@ -2,12 +2,13 @@
 
 Voters (``VoterUser``, one account each): log in (GET the form, POST email and password: a full argon2
 verification), wait until every voter is in, then for each contest in turn: open the ballot (GET; the
-CSRF token and the cast key are read from the form), cast (POST; the answer is the receipt page), check
-the receipt by recomputing it from the secret and the choices shown (``tally.audit.compute_receipt``),
-and fetch the receipt file (POST ``receipt.txt``). A voter stops when the window ends or it has voted
-everywhere. Posters (``PosterUser``): log in, then while the voters vote (the window, or less if every
-voter is done first) alternate new comments and replies to comments posted earlier, as the htmx page does
-(HX-Request), reading the new comment's id from the fragment; they pause between posts so as to stay
+CSRF token and the cast key are read from the form), cast (POST; the answer is the receipt page, with the
+receipt file in it as a ``data:`` link), check the receipt by recomputing it from the secret and the
+choices shown (``tally.audit.compute_receipt``), and decode the link to check that the file names the
+same receipt and secret (a browser saves it without a request). A voter stops when the window ends or it
+has voted everywhere. Posters (``PosterUser``): log in, then while the voters vote (the window, or less if
+every voter is done first) alternate new comments and replies to comments posted earlier, as the htmx page
+does (HX-Request), reading the new comment's id from the fragment; they pause between posts so as to stay
 under the per-client posting limit.
 
 Each client sends ``X-Forwarded-For`` with an address of its own, as a reverse proxy would, and the app
@@ -30,7 +31,7 @@ import secrets
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import gevent
 import gevent.event
@@ -45,11 +46,11 @@ OUT = Path(os.environ["CONSULT_LOAD_OUT"])
 DURATION = float(os.environ.get("CONSULT_LOAD_DURATION", "60"))
 POST_INTERVAL = float(os.environ.get("CONSULT_LOAD_POST_INTERVAL", "3.5"))
 THINK = float(os.environ.get("CONSULT_LOAD_THINK", "0"))
-RECEIPT_FILE = os.environ.get("CONSULT_LOAD_RECEIPT_FILE", "1") == "1"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CAST_KEY = re.compile(r'name="cast_key" value="([^"]+)"')
 RECEIPT = {k: re.compile(rf'<code id="{k}">([^<]*)</code>') for k in ("receipt", "secret", "content")}
+RECEIPT_LINK = re.compile(r'download="receipt-\d+\.txt" href="data:text/plain;charset=utf-8,([^"]*)"')
 COMMENT_ID = re.compile(r'id="comment-(\d+)"')
 
 _voter_seq = itertools.count()
@@ -220,12 +221,10 @@ class VoterUser(Client):
         if content != sent or compute_receipt(contest["public_id"], content, secret) != receipt:
             results["errors"]["receipt does not match the ballot"] += 1
         results["accepted"].append([self.email, cid, receipt, elapsed, finished])
-        if RECEIPT_FILE:
-            data = {"csrf_token": form["csrf_token"], "receipt": receipt, "secret": secret}
-            data["content"] = content_text
-            status, text, _ = self.call("receipt file", "POST", f"/contests/{cid}/receipt.txt", data)
-            if status == 200 and receipt not in text:
-                results["errors"]["receipt file without the receipt"] += 1
+        link = RECEIPT_LINK.search(body)
+        text = unquote(link.group(1)) if link else ""
+        if f"Receipt:        {receipt}\n" not in text or f"Secret (r):     {secret}\n" not in text:
+            results["errors"]["receipt file without the receipt and secret"] += 1
 
 
 class PosterUser(Client):

@@ -6,6 +6,12 @@ for ``--voters`` voters x ``--contests`` contests, after a warm-up, on a fresh S
 database on the PostgreSQL server ``--url`` (dropped at the end). Prints the CPU milliseconds per request
 kind and per journey (process time, so other load on the machine barely matters) and the functions with
 the most cumulative time.
+
+``--posters P`` adds the posters' path of the load run after the voters: P posters each open the
+consultation page (its discussion) once, all before the first post as when the load window opens, then
+they post in turn, ``--posts`` times each, through htmx, alternating a new comment and a reply to a comment
+posted earlier, as ``PosterUser`` does (the new comment's fragment is the answer). Their requests are
+timed (and profiled) the same way, as ``discussion``, ``comment`` and ``reply``.
 """
 
 from __future__ import annotations
@@ -63,6 +69,44 @@ def journeys(app, plan, voters: list[str], times: dict[str, list[float]], querie
             assert RECEIPT.search(response.get_data(as_text=True)), "a receipt page without a receipt"
 
 
+COMMENT_ID = re.compile(r'id="comment-(\d+)"')
+
+
+def posters(app, plan, emails: list[str], posts: int, times: dict[str, list[float]], queries=None) -> None:
+    """The load run's posters: each opens the discussion once (all before the first post, as when the load
+    window opens), then they post in turn, ``posts`` times each."""
+    seen: list[int] = []
+    htmx = {"HX-Request": "true"}
+    sessions = []
+    for email in emails:
+        client = app.test_client()
+        page = client.get("/auth/login").get_data(as_text=True)
+        client.post(
+            "/auth/login",
+            data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
+        )
+        began, STATEMENTS[:] = time.process_time(), []
+        page = client.get(f"/consultations/{plan.consultation_id}").get_data(as_text=True)
+        times["discussion"].append(time.process_time() - began)
+        if queries is not None:
+            queries["discussion"] = list(STATEMENTS)
+        sessions.append((client, CSRF.search(page).group(1)))
+    for k in range(posts):
+        for n, (client, token) in enumerate(sessions):
+            form = {"csrf_token": token, "body": f"Load comment {n}.{k}: *agreed*.", "stance": "neutral"}
+            if seen and (n + k) % 2:
+                kind, path = "reply", f"/comments/{seen[(n * 7 + k) % len(seen)]}/reply"
+            else:
+                kind, path = "comment", f"/consultations/{plan.consultation_id}/comments"
+            began, STATEMENTS[:] = time.process_time(), []
+            response = client.post(path, data=form, headers=htmx)
+            times[kind].append(time.process_time() - began)
+            if queries is not None:
+                queries[kind] = list(STATEMENTS)
+            assert response.status_code == 200, response.status_code
+            seen.append(int(COMMENT_ID.search(response.get_data(as_text=True)).group(1)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load.profile", description=__doc__)
     parser.add_argument(
@@ -72,6 +116,8 @@ def main() -> None:
     )
     parser.add_argument("--voters", type=int, default=20)
     parser.add_argument("--contests", type=int, default=20)
+    parser.add_argument("--posters", type=int, default=0, help="posters after the voters (see above)")
+    parser.add_argument("--posts", type=int, default=10, help="posts per poster")
     parser.add_argument("--top", type=int, default=35, help="functions to list (0: no cProfile)")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument(
@@ -91,10 +137,12 @@ def run(args: argparse.Namespace, url: str) -> None:
     from consult import create_app
 
     key = secrets.token_hex(16)
-    plan = populate(url, args.voters + 2, 0, args.contests, key)
+    plan = populate(url, args.voters + 2, args.posters + 1 if args.posters else 0, args.contests, key)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": key, "RATELIMIT_ENABLED": True})
     # One client address here for every voter: the limits are checked on every request but never bite.
-    app.config.update(RATELIMIT_CAST="1000000/minute", RATELIMIT_LOGIN="1000000/minute")
+    app.config.update(
+        RATELIMIT_CAST="1000000/minute", RATELIMIT_LOGIN="1000000/minute", RATELIMIT_POST="1000000/minute"
+    )
     from sqlalchemy import event
 
     with app.app_context():
@@ -104,6 +152,8 @@ def run(args: argparse.Namespace, url: str) -> None:
     warm: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[str]] = {}
     journeys(app, plan, plan.voters[:2], warm, queries)  # warm-up: imports, template compilation, caches
+    if args.posters:
+        posters(app, plan, plan.posters[:1], 2, warm, queries)
     for kind, statements in queries.items():
         print(f"{kind}: {len(statements)} SQL statements")
         if args.sql:
@@ -114,14 +164,18 @@ def run(args: argparse.Namespace, url: str) -> None:
     if args.top:
         profiler.enable()
     journeys(app, plan, plan.voters[2:], times)
+    if args.posters:
+        posters(app, plan, plan.posters[1:], args.posts, times)
     profiler.disable()
     how = "profiled" if args.top else "not profiled"
     for kind, values in times.items():
         print(
             f"{kind:>13}: {1000 * sum(values) / len(values):6.2f} ms CPU per request ({how}), n={len(values)}"
         )
-    journey = [sum(steps) for steps in zip(*times.values(), strict=True)]
-    print(f"{'journey':>13}: {1000 * sum(journey) / len(journey):6.2f} ms CPU ({' + '.join(times)})")
+    steps = [kind for kind in ("ballot", "cast") if times[kind]]
+    if steps:
+        journey = [sum(parts) for parts in zip(*(times[kind] for kind in steps), strict=True)]
+        print(f"{'journey':>13}: {1000 * sum(journey) / len(journey):6.2f} ms CPU ({' + '.join(steps)})")
     if args.top:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import autocommit, security, sqlite_writers
+from . import autocommit, links, security, sqlite_writers
 from .access import IdConverter
 from .config import Config, from_environment, instance_secret
 from .errors import PermissionDenied, ServiceError
@@ -80,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     autocommit.init_app(app)  # before load_current_user, the first statement of a request
     app.before_request(access.load_current_user)
     app.jinja_env.filters["safe_html"] = safe
+    links.init_app(app)
     app.jinja_env.globals["Role"] = auth.models.Role
     app.jinja_env.globals["can_transition"] = consultations.services.can_transition
     for feature in (home, auth, consultations, deliberation, admin, voting, results):

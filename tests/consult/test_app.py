@@ -93,6 +93,17 @@ def test_base_page_loads_only_local_scripts_and_the_csrf_meta(client):
     assert 'href="#main"' in html and 'id="main"' in html
 
 
+def test_layout_links_follow_the_script_root(client):
+    """The layout's links are built once per script root (consult.links), so an app mounted under a
+    prefix links under it, and the same app without one does not."""
+    for root in ("/consult", "", "/consult"):
+        html = client.get("/", base_url=f"http://localhost{root}/").get_data(as_text=True)
+        links = re.findall(r'(?:href|src|action)="(/[^"]*)"', html)
+        assert f'href="{root}/static/consult.css"' in html and f'src="{root}/vendor/htmx.min.js"' in html
+        assert f'href="{root}/consultations"' in html and f'href="{root}/auth/login"' in html
+        assert links and all(link.startswith(f"{root}/") for link in links)
+
+
 INLINE = [
     (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>"), "inline script"),
     (re.compile(r"\sstyle\s*="), "style attribute"),

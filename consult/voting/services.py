@@ -110,6 +110,21 @@ def contests_of(consultation: Consultation) -> list[Contest]:
     )
 
 
+# The contests of a consultation as its page lists them: a link, a title, the ballot type and method.
+CONTEST_LINKS = (
+    select(Contest.id, Contest.title, Contest.ballot_type, Contest.method)
+    .where(Contest.consultation_id == bindparam("consultation_id"))
+    .order_by(Contest.id)
+)
+
+
+def contest_links(consultation: Consultation) -> list:
+    """What a consultation's page shows of each of its contests, as rows with ``id``, ``title``,
+    ``ballot_type`` and ``method``: no options, no consultation (the page of a consultation with 120
+    contests loaded 120 contests and their 480 options for these four columns)."""
+    return list(db.session.execute(CONTEST_LINKS, {"consultation_id": consultation.id}))
+
+
 def consultation_of(contest: Contest) -> Consultation:
     return contest.consultation or db.session.get(Consultation, contest.consultation_id)
 

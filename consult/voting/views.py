@@ -46,8 +46,9 @@ def contest_or_404(contest_id: int) -> Contest:
 
 
 @bp.app_template_global()
-def voting_contests(consultation) -> list[Contest]:
-    return services.contests_of(consultation)
+def voting_contests(consultation) -> list:
+    """The contests a consultation's page lists (rows of :func:`services.contest_links`)."""
+    return services.contest_links(consultation)
 
 
 # --- contest editor -----------------------------------------------------------------------------------

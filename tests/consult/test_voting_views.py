@@ -258,3 +258,17 @@ def test_every_ballot_form_is_labelled_and_has_no_inline_script(make, client, lo
     assert "<script" not in body and "style=" not in body and " on" + "click" not in body
     for input_id in re.findall(r'<(?:input|select) id="([^"]+)"', body):
         assert f'for="{input_id}"' in body, input_id
+
+
+def test_the_consultation_page_lists_each_contest_with_its_type_and_method(make, client):
+    c, consultation, organiser = contest(make)
+    second, _, _ = contest(make, "approval", organiser=organiser, consultation=consultation)
+    to_phase(consultation, organiser, Phase.VOTING)
+    rows = voting.contest_links(consultation)
+    assert [(r.id, r.title, r.ballot_type, r.method) for r in rows] == [
+        (x.id, x.title, x.ballot_type, x.method) for x in voting.contests_of(consultation)
+    ]
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    for x in (c, second):
+        assert f'<a href="/contests/{x.id}">{x.title}</a>' in page
+        assert f"({x.ballot_type}, {x.method})" in page

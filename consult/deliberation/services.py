@@ -412,6 +412,12 @@ def _link(nodes: dict[int, Node]) -> list[Node]:
     return roots
 
 
+def posted_node(comment: Comment) -> Node:
+    """The node of a comment this request has just written, shown as written: no replies, endorsements
+    or flags (the node :func:`comment_node` reads then, without its four queries)."""
+    return Node(comment)
+
+
 def comment_node(comment: Comment, user: User | None) -> Node:
     """One comment with its counts and replies, for re-rendering it in place. Only the comment and its
     replies (a recursive query over ``parent_id`` within its thread) are read, not the whole thread: the

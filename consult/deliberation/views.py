@@ -54,10 +54,27 @@ def visible_comment(comment_id: int) -> Comment:
     return get_visible_or_404(Comment, comment_id, _consultation_visible)
 
 
-def _context(consultation: Consultation) -> dict:
+def visible_comment_in(comment_id: int) -> tuple[Comment, Consultation]:
+    """:func:`visible_comment` and its consultation, read once: the session keeps objects only while
+    something refers to them, so reading the consultation again after the check would query it again."""
+    seen: list[Consultation] = []
+
+    def visible(comment: Comment, user: User | None) -> bool:
+        consultation = db.session.get(Consultation, comment.consultation_id)
+        seen.append(consultation)
+        return consultation is not None and can_view(consultation, user)
+
+    return get_visible_or_404(Comment, comment_id, visible), seen[0]
+
+
+def _context(consultation: Consultation, can_participate: bool | None = None) -> dict:
+    """What every discussion template needs; ``can_participate`` when the request already knows it (a
+    post succeeded: the service checked it), else it is looked up."""
+    if can_participate is None:
+        can_participate = services.can_participate(consultation, g.user)
     return {
         "consultation": consultation,
-        "can_participate": services.can_participate(consultation, g.user),
+        "can_participate": can_participate,
         "can_moderate": services.can_moderate(consultation, g.user),
         "can_manage": can_manage(consultation, g.user),
     }
@@ -97,10 +114,12 @@ def post_comment(cid: int):
     )
     if not is_htmx():
         return _back_to(comment)
-    node = services.comment_node(comment, g.user)
     response = make_response(
         render_template(
-            "deliberation/_new_comment.html", node=node, proposal=proposal, **_context(consultation)
+            "deliberation/_new_comment.html",
+            node=services.posted_node(comment),
+            proposal=proposal,
+            **_context(consultation, can_participate=True),
         )
     )
     response.vary.add("HX-Request")
@@ -116,8 +135,7 @@ def comment(comment_id: int):
 @login_required
 @post_limit
 def reply(comment_id: int):
-    parent = visible_comment(comment_id)
-    consultation = db.session.get(Consultation, parent.consultation_id)
+    parent, consultation = visible_comment_in(comment_id)
     if request.method == "GET":
         return page_or_fragment(
             "deliberation/reply.html",
@@ -139,9 +157,9 @@ def reply(comment_id: int):
     response = make_response(
         render_template(
             "deliberation/_new_reply.html",
-            node=services.comment_node(new, g.user),
+            node=services.posted_node(new),
             parent=parent,
-            **_context(consultation),
+            **_context(consultation, can_participate=True),
         )
     )
     if new.parent_id != parent.id:  # placed beside a comment at the depth limit: insert under its parent
@@ -154,9 +172,8 @@ def reply(comment_id: int):
 @login_required
 @post_limit
 def edit_comment(comment_id: int):
-    comment = visible_comment(comment_id)
+    comment, consultation = visible_comment_in(comment_id)
     authorize(comment.author_id == g.user.id)
-    consultation = db.session.get(Consultation, comment.consultation_id)
     if request.method == "POST":
         services.edit_comment(comment, g.user, request.form.get("body", ""), request.form.get("stance"))
         return _comment_response(comment) if is_htmx() else _back_to(comment)
@@ -170,8 +187,7 @@ def edit_comment(comment_id: int):
 
 @bp.get("/comments/<int:comment_id>/history")
 def history(comment_id: int):
-    comment = visible_comment(comment_id)
-    consultation = db.session.get(Consultation, comment.consultation_id)
+    comment, consultation = visible_comment_in(comment_id)
     if comment.visibility != Visibility.VISIBLE and not services.can_moderate(consultation, g.user):
         abort(404)
     return page_or_fragment(

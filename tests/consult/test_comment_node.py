@@ -45,3 +45,14 @@ def test_a_comment_node_is_its_subtree_in_the_thread(make):
             assert len(nodes) == 25 and any(node.children for node in nodes)
             for node in nodes:
                 assert _shape(delib.comment_node(node.comment, user)) == _shape(node)
+
+
+def test_a_comment_just_posted_is_the_node_comment_node_reads(make):
+    consultation = make.consultation()
+    author = make.user()
+    parent = make.comment(consultation, make.user())
+    for new in (
+        delib.post_comment(consultation, author, "a *new* comment"),
+        delib.post_comment(consultation, author, "a reply", parent=parent),
+    ):
+        assert _shape(delib.posted_node(new)) == _shape(delib.comment_node(new, author))

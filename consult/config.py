@@ -49,7 +49,9 @@ class Config:
     # package must be installed); the prefix keeps apps that share the store apart.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "consult"
-    RATELIMIT_HEADERS_ENABLED = True
+    # X-RateLimit-* and Retry-After on refusals (429) only: on every limited answer they cost a read of the
+    # counters back from the store (see consult.extensions.init_limiter). True: on every limited answer.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_LOGIN = "10/minute;50/hour"
     RATELIMIT_REGISTER = "5/minute;20/hour"
     RATELIMIT_RESET = "5/minute;20/hour"

@@ -10,11 +10,13 @@ import secrets
 import pytest
 from argon2 import PasswordHasher, Type
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from flask import Flask
 
 from consult.auth import services
 from consult.auth.services import census_size
 from consult.config import Config
 from consult.consultations.models import Phase
+from consult.extensions import Limiter
 
 from ..voting_helpers import contest, to_phase
 from .conftest import send
@@ -46,6 +48,44 @@ def test_anonymous_doors_are_rate_limited(app_factory, setting, path, form):
     client = app_factory(RATELIMIT_ENABLED=True, **{setting: "3/minute"}).test_client()
     codes = [send(client, "POST", path, data=form(n)).status_code for n in range(4)]
     assert 429 not in codes[:3] and codes[3] == 429, codes
+
+
+def test_a_refusal_says_when_to_try_again_and_other_answers_carry_no_limit_headers(app_factory):
+    """``RATELIMIT_HEADERS_ENABLED`` off (the default): the 429 alone carries ``Retry-After`` and the
+    broken limit's ``X-RateLimit-*`` headers, so an accepted request never reads its counter back."""
+    client = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="2/minute;5/hour").test_client()
+    form = {"email": "x@example.org", "password": "y"}
+    answers = [send(client, "POST", "/auth/login", data=form) for _ in range(3)]
+    assert [a.status_code for a in answers] == [401, 401, 429]
+    for accepted in answers[:2]:
+        assert not [name for name, _ in accepted.headers if name.lower().startswith("x-ratelimit")]
+        assert "Retry-After" not in accepted.headers
+    refused = answers[2].headers
+    assert refused["X-RateLimit-Limit"] == "2" and refused["X-RateLimit-Remaining"] == "0"
+    assert 0 <= int(refused["Retry-After"]) <= 61 and int(refused["X-RateLimit-Reset"]) > 0
+
+
+def test_an_application_wide_limit_still_counts_every_request():
+    """The limiter skips its pass over every request only while all limits are view decorators: an
+    application-wide limit is still counted on every route, limited or not (a limiter of its own: the
+    app's is shared by every app a test process makes)."""
+    app = Flask(__name__)
+    own = Limiter(key_func=lambda: "client", application_limits=["3/minute"], storage_uri="memory://")
+    own.init_app(app)
+
+    @app.get("/")
+    def page() -> str:
+        return "ok"
+
+    @app.post("/limited")
+    @own.limit("1/minute")
+    def limited() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert client.post("/limited").status_code == 429  # the application's budget is spent
+    assert own._limits_beyond_views()
 
 
 def test_limits_are_counted_in_the_configured_shared_store(app_factory):

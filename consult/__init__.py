@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import autocommit, links, security, sqlite_writers
+from . import autocommit, links, security, sessions, sqlite_writers
 from .access import IdConverter
 from .config import Config, from_environment, instance_secret
 from .errors import PermissionDenied, ServiceError
@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.session_interface = sessions.SessionInterface()
     app.config.from_object(Config)
     app.config.update(from_environment(os.environ))
     if test_config:

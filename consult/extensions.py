@@ -60,12 +60,14 @@ class Limiter(flask_limiter.Limiter):
         super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
 
     def _limits_beyond_views(self) -> bool:
+        # Read through getattr with a true default: should a Flask-Limiter release rename one of these,
+        # the full check runs on every request again (slower, never a limit skipped or an error).
         manager = self.limit_manager
         return bool(
-            manager.application_limits
-            or manager.default_limits
-            or manager._blueprint_limits
-            or self._meta_limits
+            getattr(manager, "application_limits", True)
+            or getattr(manager, "default_limits", True)
+            or getattr(manager, "_blueprint_limits", True)
+            or getattr(self, "_meta_limits", True)
         )
 
     def _refusal_headers(self, response: Response) -> Response:

@@ -39,14 +39,20 @@ def _count_statement(_conn, _cursor, statement, *_args) -> None:
     STATEMENTS.append(statement)
 
 
+def _signed_in(app, email: str):
+    """A test client logged in as ``email`` through the log-in form."""
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    client.post(
+        "/auth/login",
+        data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
+    )
+    return client
+
+
 def journeys(app, plan, voters: list[str], times: dict[str, list[float]], queries=None) -> None:
     for email in voters:
-        client = app.test_client()
-        page = client.get("/auth/login").get_data(as_text=True)
-        client.post(
-            "/auth/login",
-            data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
-        )
+        client = _signed_in(app, email)
         for contest in plan.contests:
             began, STATEMENTS[:] = time.process_time(), []
             page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
@@ -79,12 +85,7 @@ def posters(app, plan, emails: list[str], posts: int, times: dict[str, list[floa
     htmx = {"HX-Request": "true"}
     sessions = []
     for email in emails:
-        client = app.test_client()
-        page = client.get("/auth/login").get_data(as_text=True)
-        client.post(
-            "/auth/login",
-            data={"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
-        )
+        client = _signed_in(app, email)
         began, STATEMENTS[:] = time.process_time(), []
         page = client.get(f"/consultations/{plan.consultation_id}").get_data(as_text=True)
         times["discussion"].append(time.process_time() - began)

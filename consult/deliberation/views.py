@@ -50,19 +50,15 @@ def visible_proposal(pid: int) -> Proposal:
     return get_visible_or_404(Proposal, pid, visible)
 
 
-def visible_comment(comment_id: int) -> Comment:
-    return get_visible_or_404(Comment, comment_id, _consultation_visible)
-
-
-def visible_comment_in(comment_id: int) -> tuple[Comment, Consultation]:
-    """:func:`visible_comment` and its consultation, read once: the session keeps objects only while
-    something refers to them, so reading the consultation again after the check would query it again."""
-    seen: list[Consultation] = []
+def visible_comment(comment_id: int) -> tuple[Comment, Consultation]:
+    """The comment (404 unless its consultation is visible) and its consultation, read once: the session
+    keeps objects only while something refers to them, so reading the consultation again after the check
+    would query it again."""
+    seen: list[Consultation | None] = []
 
     def visible(comment: Comment, user: User | None) -> bool:
-        consultation = db.session.get(Consultation, comment.consultation_id)
-        seen.append(consultation)
-        return consultation is not None and can_view(consultation, user)
+        seen.append(db.session.get(Consultation, comment.consultation_id))  # held: the check's get is a hit
+        return _consultation_visible(comment, user)
 
     return get_visible_or_404(Comment, comment_id, visible), seen[0]
 
@@ -80,9 +76,8 @@ def _context(consultation: Consultation, can_participate: bool | None = None) ->
     }
 
 
-def _comment_response(comment: Comment, status: int = 200) -> Response:
+def _comment_response(comment: Comment, consultation: Consultation, status: int = 200) -> Response:
     """The comment (with its replies) as a fragment, or its full page."""
-    consultation = db.session.get(Consultation, comment.consultation_id)
     node = services.comment_node(comment, g.user)
     return page_or_fragment(
         "deliberation/comment.html", "deliberation/_comment.html", status, node=node, **_context(consultation)
@@ -128,14 +123,14 @@ def post_comment(cid: int):
 
 @bp.get("/comments/<int:comment_id>")
 def comment(comment_id: int):
-    return _comment_response(visible_comment(comment_id))
+    return _comment_response(*visible_comment(comment_id))
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 @login_required
 @post_limit
 def reply(comment_id: int):
-    parent, consultation = visible_comment_in(comment_id)
+    parent, consultation = visible_comment(comment_id)
     if request.method == "GET":
         return page_or_fragment(
             "deliberation/reply.html",
@@ -172,11 +167,11 @@ def reply(comment_id: int):
 @login_required
 @post_limit
 def edit_comment(comment_id: int):
-    comment, consultation = visible_comment_in(comment_id)
+    comment, consultation = visible_comment(comment_id)
     authorize(comment.author_id == g.user.id)
     if request.method == "POST":
         services.edit_comment(comment, g.user, request.form.get("body", ""), request.form.get("stance"))
-        return _comment_response(comment) if is_htmx() else _back_to(comment)
+        return _comment_response(comment, consultation) if is_htmx() else _back_to(comment)
     return page_or_fragment(
         "deliberation/edit_comment.html",
         "deliberation/_edit_form.html",
@@ -187,7 +182,7 @@ def edit_comment(comment_id: int):
 
 @bp.get("/comments/<int:comment_id>/history")
 def history(comment_id: int):
-    comment, consultation = visible_comment_in(comment_id)
+    comment, consultation = visible_comment(comment_id)
     if comment.visibility != Visibility.VISIBLE and not services.can_moderate(consultation, g.user):
         abort(404)
     return page_or_fragment(
@@ -202,28 +197,28 @@ def history(comment_id: int):
 @bp.post("/comments/<int:comment_id>/endorse")
 @login_required
 def endorse(comment_id: int):
-    comment = visible_comment(comment_id)
+    comment, consultation = visible_comment(comment_id)
     services.set_endorsement(comment, g.user, request.form.get("endorsed", "1") == "1")
-    return _comment_response(comment) if is_htmx() else _back_to(comment)
+    return _comment_response(comment, consultation) if is_htmx() else _back_to(comment)
 
 
 @bp.post("/comments/<int:comment_id>/flag")
 @login_required
 @post_limit
 def flag_comment(comment_id: int):
-    comment = visible_comment(comment_id)
+    comment, consultation = visible_comment(comment_id)
     services.flag(comment, g.user, request.form.get("reason", ""))
     if not is_htmx():
         flash("Thank you: moderators will review this comment.", "info")
-    return _comment_response(comment) if is_htmx() else _back_to(comment)
+    return _comment_response(comment, consultation) if is_htmx() else _back_to(comment)
 
 
 @bp.post("/comments/<int:comment_id>/moderate")
 @login_required
 def moderate_comment(comment_id: int):
-    comment = visible_comment(comment_id)
+    comment, consultation = visible_comment(comment_id)
     services.moderate(comment, g.user, request.form.get("action", ""), request.form.get("reason", ""))
-    return _comment_response(comment) if is_htmx() else _back_to(comment)
+    return _comment_response(comment, consultation) if is_htmx() else _back_to(comment)
 
 
 # --- proposals ----------------------------------------------------------------------------------------

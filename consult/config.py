@@ -50,7 +50,7 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "consult"
     # X-RateLimit-* and Retry-After on refusals (429) only: on every limited answer they cost a read of the
-    # counters back from the store (see consult.extensions.init_limiter). True: on every limited answer.
+    # counters back from the store (see consult.extensions.Limiter). True: on every limited answer.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_LOGIN = "10/minute;50/hour"
     RATELIMIT_REGISTER = "5/minute;20/hour"

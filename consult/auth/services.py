@@ -14,7 +14,7 @@ import hashlib
 import io
 import secrets
 import smtplib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -209,17 +209,35 @@ def set_role(user: User, role: str, actor: User | None = None) -> None:
 # costs about a millisecond per request here. The census keys are two plain parameters (the email, and the
 # identifier or the email again): an expanding IN list would have its SQL rewritten on every execution
 # (20-90 us of CPU per ballot page and per cast).
-ELIGIBILITY = {
-    "invitation": exists().where(
-        Invitation.consultation_id == bindparam("consultation_id"),
-        Invitation.redeemed_by_id == bindparam("user_id"),
-    ),
-    "census": exists().where(
-        CensusEntry.consultation_id == bindparam("consultation_id"),
-        CensusEntry.key.in_([bindparam("census_email"), bindparam("census_identifier")]),
-    ),
-}
+def eligibility_conditions(consultation_id: Any) -> dict[str, Any]:
+    """Per mode, the database's half of :func:`is_eligible` for the consultation ``consultation_id`` (a
+    bound parameter, or an expression of a larger statement), about the account whose
+    :func:`voter_params` are bound: has it redeemed an invitation, is it on the census. Table columns,
+    not ORM attributes: a statement made of them runs without the ORM's compile and result steps."""
+    invitation, census = Invitation.__table__.c, CensusEntry.__table__.c
+    return {
+        "invitation": exists().where(
+            invitation.consultation_id == consultation_id,
+            invitation.redeemed_by_id == bindparam("user_id"),
+        ),
+        "census": exists().where(
+            census.consultation_id == consultation_id,
+            census.key.in_([bindparam("census_email"), bindparam("census_identifier")]),
+        ),
+    }
+
+
+ELIGIBILITY = eligibility_conditions(bindparam("consultation_id"))
 _ASK_ELIGIBILITY = {mode: select(condition) for mode, condition in ELIGIBILITY.items()}
+
+
+def voter_params(user: User) -> dict[str, Any]:
+    """The parameters of the :func:`eligibility_conditions` for ``user``."""
+    return {
+        "user_id": user.id,
+        "census_email": user.email,
+        "census_identifier": user.identifier or user.email,
+    }
 
 
 def is_eligible(user: User | None, consultation) -> bool:
@@ -236,6 +254,13 @@ def is_eligible(user: User | None, consultation) -> bool:
     return bool(db.session.scalar(_ASK_ELIGIBILITY[mode], params))
 
 
+def is_eligible_by(user: User | None, consultation, answers: Mapping[str, bool]) -> bool:
+    """:func:`is_eligible` when the database's ``answers`` (mode -> the :func:`eligibility_conditions` of
+    that mode for ``user`` and ``consultation``) were read already, by a statement that asked more."""
+    answer = eligibility(user, consultation)
+    return answer if isinstance(answer, bool) else bool(answers[answer[0]])
+
+
 def eligibility(user: User | None, consultation) -> bool | tuple[str, dict[str, Any]]:
     """:func:`is_eligible` as ``True``/``False`` when the account and the consultation settle it, else the
     mode whose :data:`ELIGIBILITY` condition the database must answer, with that condition's parameters
@@ -247,13 +272,9 @@ def eligibility(user: User | None, consultation) -> bool | tuple[str, dict[str, 
     mode = consultation.eligibility
     if mode == "open":
         return True
-    if mode == "invitation":
-        return mode, {"consultation_id": consultation.id, "user_id": user.id}
-    return "census", {
-        "consultation_id": consultation.id,
-        "census_email": user.email,
-        "census_identifier": user.identifier or user.email,
-    }
+    return ("invitation" if mode == "invitation" else "census"), {
+        "consultation_id": consultation.id
+    } | voter_params(user)
 
 
 def create_invitations(consultation, actor: User, count: int, label: str = "") -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -40,7 +41,14 @@ from tally.errors import TallyError
 from tally.methods import method_ids
 
 from ..auth.models import User
-from ..auth.services import ELIGIBILITY, eligibility, is_eligible
+from ..auth.services import (
+    ELIGIBILITY,
+    eligibility,
+    eligibility_conditions,
+    is_eligible,
+    is_eligible_by,
+    voter_params,
+)
 from ..consultations.models import Consultation, Phase
 from ..consultations.services import can_manage
 from ..deliberation.services import ballot_eligible_proposals
@@ -125,7 +133,7 @@ def contest_links(consultation: Consultation) -> list:
     return list(db.session.execute(CONTEST_LINKS, {"consultation_id": consultation.id}))
 
 
-def consultation_of(contest: Contest) -> Consultation:
+def consultation_of(contest: Contest | BallotContest) -> Consultation | BallotConsultation:
     return contest.consultation or db.session.get(Consultation, contest.consultation_id)
 
 
@@ -280,6 +288,160 @@ def audit_config(contest: Contest) -> AuditConfig:
     )
 
 
+# --- the contest as the voter's pages and the cast read it ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BallotChoice:
+    """An option of a :class:`BallotContest` (the columns of :class:`Choice` a ballot shows)."""
+
+    key: str
+    label: str
+    cost: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BallotConsultation:
+    """The consultation of a :class:`BallotContest`: what its phase, visibility, eligibility and the
+    ballot page need, with :meth:`Consultation.current_phase` itself."""
+
+    id: int
+    title: str
+    organiser_id: int
+    phase: str
+    eligibility: str
+    deliberation_starts_at: datetime | None
+    voting_starts_at: datetime | None
+    voting_ends_at: datetime | None
+
+    current_phase = Consultation.current_phase
+
+
+@dataclass(frozen=True, slots=True)
+class BallotContest:
+    """A contest as the ballot page, the preview, the cast and the change use it: plain values read in
+    one statement with its consultation and options (:func:`ballot_contest`), instead of three kinds of
+    ORM objects, and read again on every request (nothing is kept between requests). Its ``rules`` are
+    parsed once; like every attribute here they are not to be changed."""
+
+    id: int
+    consultation_id: int
+    public_id: str
+    title: str
+    ballot_type: str
+    method: str
+    seats: int
+    seed: str
+    allow_change: bool
+    rules: dict[str, Any]
+    choices: tuple[BallotChoice, ...]
+    consultation: BallotConsultation
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.choices]
+
+    def label_of(self, key: str) -> str:
+        return next((c.label for c in self.choices if c.key == key), key)
+
+
+@dataclass(frozen=True, slots=True)
+class VoterFacts:
+    """What the statement that read a :class:`BallotContest` found about the signed-in account: per
+    eligibility mode, its :func:`~consult.auth.services.eligibility_conditions` answer, and whether it
+    has voted in the contest (None when not asked: the cast finds out by writing)."""
+
+    user_id: int
+    eligibility: dict[str, bool]
+    voted: bool | None
+
+
+_CONTEST, _CONSULTATION, _CHOICE = Contest.__table__.c, Consultation.__table__.c, Choice.__table__.c
+_BALLOT_CONTEST_COLUMNS = (
+    _CONTEST.id,
+    _CONTEST.consultation_id,
+    _CONTEST.public_id,
+    _CONTEST.title,
+    _CONTEST.ballot_type,
+    _CONTEST.method,
+    _CONTEST.seats,
+    _CONTEST.seed,
+    _CONTEST.allow_change,
+    _CONTEST.rules_json,
+)
+_BALLOT_CONSULTATION_COLUMNS = (
+    _CONSULTATION.title,
+    _CONSULTATION.organiser_id,
+    _CONSULTATION.phase,
+    _CONSULTATION.eligibility,
+    _CONSULTATION.deliberation_starts_at,
+    _CONSULTATION.voting_starts_at,
+    _CONSULTATION.voting_ends_at,
+)
+_BALLOT_CHOICE_COLUMNS = (_CHOICE.key, _CHOICE.label, _CHOICE.cost)
+_AT_CONSULTATION = len(_BALLOT_CONTEST_COLUMNS)
+_AT_CHOICE = _AT_CONSULTATION + len(_BALLOT_CONSULTATION_COLUMNS)
+_AT_FACTS = _AT_CHOICE + len(_BALLOT_CHOICE_COLUMNS)
+# The answers about the voter do not depend on the row (one per option): each is asked once, of the
+# contest's consultation found by the bound contest id, not of every row's.
+_CONSULTATION_OF_CONTEST = (
+    select(_CONTEST.consultation_id).where(_CONTEST.id == bindparam("id")).scalar_subquery()
+)
+_ELIGIBILITY_OF_CONTEST = eligibility_conditions(_CONSULTATION_OF_CONTEST)
+_PARTICIPATION = Participation.__table__.c
+_VOTED_IN_CONTEST = exists().where(
+    _PARTICIPATION.contest_id == bindparam("id"), _PARTICIPATION.voter_id == bindparam("user_id")
+)
+
+
+def _ballot_statement(*facts: Any) -> Any:
+    """The contest ``id`` with its consultation, one row per option in ballot order (one row with empty
+    option columns when it has none), then the columns ``facts``."""
+    tables = Contest.__table__.join(Consultation.__table__, _CONSULTATION.id == _CONTEST.consultation_id)
+    tables = tables.outerjoin(Choice.__table__, _CHOICE.contest_id == _CONTEST.id)
+    return (
+        select(*_BALLOT_CONTEST_COLUMNS, *_BALLOT_CONSULTATION_COLUMNS, *_BALLOT_CHOICE_COLUMNS, *facts)
+        .select_from(tables)
+        .where(_CONTEST.id == bindparam("id"))
+        .order_by(_CHOICE.position)
+    )
+
+
+# Built once (SQL cache): nobody signed in; a voter about to cast; a voter on the ballot page.
+_BALLOT_ANONYMOUS = _ballot_statement()
+_BALLOT_ELIGIBILITY = _ballot_statement(*_ELIGIBILITY_OF_CONTEST.values())
+_BALLOT_STANDING = _ballot_statement(*_ELIGIBILITY_OF_CONTEST.values(), _VOTED_IN_CONTEST)
+
+
+def ballot_contest(
+    contest_id: int, user: User | None, voted: bool = False
+) -> tuple[BallotContest, VoterFacts | None] | None:
+    """The contest ``contest_id`` as a :class:`BallotContest` and, for a signed-in ``user``, the
+    :class:`VoterFacts` about them (whether they voted only if ``voted``), all in one statement; None
+    when there is no such contest. Visibility is the caller's check."""
+    if user is None:
+        rows = db.session.execute(_BALLOT_ANONYMOUS, {"id": contest_id}).all()
+    else:
+        statement = _BALLOT_STANDING if voted else _BALLOT_ELIGIBILITY
+        rows = db.session.execute(statement, {"id": contest_id} | voter_params(user)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    consultation = BallotConsultation(first[1], *first[_AT_CONSULTATION:_AT_CHOICE])
+    choices = tuple(BallotChoice(*row[_AT_CHOICE:_AT_FACTS]) for row in rows if row[_AT_CHOICE] is not None)
+    contest = BallotContest(
+        *first[: _AT_CONSULTATION - 1],
+        json.loads(first[_AT_CONSULTATION - 1] or "{}"),
+        choices,
+        consultation,
+    )
+    if user is None:
+        return contest, None
+    answers = first[_AT_FACTS:]
+    eligibility = {mode: bool(answers[i]) for i, mode in enumerate(_ELIGIBILITY_OF_CONTEST)}
+    return contest, VoterFacts(user.id, eligibility, bool(answers[-1]) if voted else None)
+
+
 # --- ballots ------------------------------------------------------------------------------------------
 
 
@@ -329,12 +491,18 @@ _CAST_ONE_STATEMENT = (
 )
 
 
-def standing(contest: Contest, user: User | None) -> tuple[bool, bool]:
+def standing(
+    contest: Contest | BallotContest, user: User | None, facts: VoterFacts | None = None
+) -> tuple[bool, bool]:
     """For the ballot page, in one statement: may ``user`` vote in ``contest`` now (voting is open and
-    they are eligible), and have they voted (:func:`has_voted`)?"""
+    they are eligible), and have they voted (:func:`has_voted`)? With ``facts`` about ``user`` that say
+    whether they voted (:func:`ballot_contest` with ``voted=True``), in none."""
     if user is None:
         return False, False
     consultation = consultation_of(contest)
+    if facts is not None and facts.user_id == user.id and facts.voted is not None:
+        voting_open = consultation.current_phase() is Phase.VOTING
+        return voting_open and is_eligible_by(user, consultation, facts.eligibility), facts.voted
     answer = eligibility(user, consultation) if consultation.current_phase() is Phase.VOTING else False
     voter = {"contest_id": contest.id, "voter_id": user.id}
     if isinstance(answer, bool):
@@ -344,11 +512,17 @@ def standing(contest: Contest, user: User | None) -> tuple[bool, bool]:
     return bool(eligible), bool(voted)
 
 
-def _require_voting(contest: Contest, user: User) -> Consultation:
+def _require_voting(
+    contest: Contest | BallotContest, user: User, facts: VoterFacts | None = None
+) -> Consultation | BallotConsultation:
     consultation = consultation_of(contest)
     if consultation.current_phase() is not Phase.VOTING:
         raise ServiceError("Voting is not open for this consultation.")
-    if not is_eligible(user, consultation):
+    if facts is not None and facts.user_id == user.id:
+        eligible = is_eligible_by(user, consultation, facts.eligibility)
+    else:
+        eligible = is_eligible(user, consultation)
+    if not eligible:
         raise PermissionDenied("You are not eligible to vote in this consultation.")
     return consultation
 
@@ -373,13 +547,20 @@ class CastReceipt:
         return canonical.dumps(self.content)
 
 
-def cast(contest: Contest, voter: User, choices: Any, cast_key: str | None = None) -> CastReceipt:
+def cast(
+    contest: Contest | BallotContest,
+    voter: User,
+    choices: Any,
+    cast_key: str | None = None,
+    facts: VoterFacts | None = None,
+) -> CastReceipt:
     """Cast ``voter``'s ballot: poll book and ballot box in one transaction (see module docstring).
+    ``facts`` about ``voter`` read with the contest (:func:`ballot_contest`) spare the eligibility query.
 
     With a ``cast_key`` (``castkeys``) the secret is derived from it, and a resend of the same cast
     returns the original receipt instead of "already voted"; the unique poll-book row still decides
     between concurrent sends, and the losers find the winner's ballot by its receipt."""
-    consultation = _require_voting(contest, voter)
+    consultation = _require_voting(contest, voter, facts)
     content = validate(contest, choices)
     if cast_key is None:
         secret = draw_secret()
@@ -426,9 +607,15 @@ def _resent(
     raise ServiceError(ALREADY_VOTED)
 
 
-def change(contest: Contest, voter: User, secret_text: str, choices: Any) -> CastReceipt:
+def change(
+    contest: Contest | BallotContest,
+    voter: User,
+    secret_text: str,
+    choices: Any,
+    facts: VoterFacts | None = None,
+) -> CastReceipt:
     """Replace the ballot whose secret is ``secret_text`` (before the close); returns the new receipt."""
-    _require_voting(contest, voter)
+    _require_voting(contest, voter, facts)
     if not contest.allow_change:
         raise ServiceError("Ballots in this contest cannot be changed once cast.")
     if not has_voted(contest, voter):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tally.ballot_rules import budget_total, quadratic_cost
 
-from ..access import authorize, load_visible_or_404, login_required
+from ..access import MAX_ID, authorize, load_visible_or_404, login_required
 from ..consultations.models import Consultation
 from ..consultations.services import can_view, visible_or_404
 from ..deliberation.services import ballot_eligible_proposals
@@ -43,6 +43,20 @@ CONTEST_PAGE = (
 
 def contest_or_404(contest_id: int) -> Contest:
     return load_visible_or_404(CONTEST_PAGE, contest_id, _contest_visible)
+
+
+def ballot_contest_or_404(
+    contest_id: int, voted: bool = False
+) -> tuple[services.BallotContest, services.VoterFacts | None]:
+    """For the voter's pages and the cast: the contest as a :class:`services.BallotContest` and the facts
+    about the signed-in voter (:func:`services.ballot_contest`), in one statement; 404 as
+    :func:`contest_or_404` when it is absent or not visible to them."""
+    if not 0 <= contest_id <= MAX_ID:
+        abort(404)
+    loaded = services.ballot_contest(contest_id, g.user, voted)
+    if loaded is None or not _contest_visible(loaded[0], g.user):
+        abort(404)
+    return loaded
 
 
 @bp.app_template_global()
@@ -129,11 +143,11 @@ def _meter(contest: Contest, choices) -> dict | None:
     return None
 
 
-def _ballot_context(contest: Contest, choices=None, error=None, **extra):
+def _ballot_context(contest, choices=None, error=None, facts=None, **extra):
     consultation = services.consultation_of(contest)
     state = forms.form_state(contest, choices)
     phase = consultation.current_phase().value
-    may_vote, voted = services.standing(contest, g.user)
+    may_vote, voted = services.standing(contest, g.user, facts)
     return {
         "contest": contest,
         "consultation": consultation,
@@ -166,14 +180,14 @@ def _sent_cast_key() -> str | None:
 
 @bp.get("/contests/<int:contest_id>")
 def contest(contest_id: int):
-    contest = contest_or_404(contest_id)
-    return render_template("voting/contest.html", **_ballot_context(contest))
+    contest, facts = ballot_contest_or_404(contest_id, voted=True)
+    return render_template("voting/contest.html", **_ballot_context(contest, facts=facts))
 
 
 @bp.post("/contests/<int:contest_id>/preview")
 def preview(contest_id: int):
     """Live check of a ballot being filled in (budget total, credit meter, +/- buttons); nothing is kept."""
-    contest = contest_or_404(contest_id)
+    contest, facts = ballot_contest_or_404(contest_id, voted=True)
     error = None
     choices = None
     try:
@@ -184,7 +198,7 @@ def preview(contest_id: int):
     return page_or_fragment(
         "voting/contest.html",
         "voting/_ballot_form.html",
-        **_ballot_context(contest, choices, error, checked=True),
+        **_ballot_context(contest, choices, error, facts, checked=True),
     )
 
 
@@ -192,11 +206,13 @@ def preview(contest_id: int):
 @login_required
 @cast_limit
 def cast(contest_id: int):
-    contest = contest_or_404(contest_id)
+    # The facts about the voter say whether they may vote, not whether they voted: the cast finds that
+    # out by writing, and a refused cast's page asks again (the answer may have changed meanwhile).
+    contest, facts = ballot_contest_or_404(contest_id)
     choices = None
     try:
         choices = forms.ballot_choices(contest, request.form)
-        receipt = services.cast(contest, g.user, choices, _sent_cast_key())
+        receipt = services.cast(contest, g.user, choices, _sent_cast_key(), facts)
     except ServiceError as err:
         return render_template("voting/contest.html", **_ballot_context(contest, choices, str(err))), 422
     return _receipt_page(contest, receipt, changed=False)
@@ -206,11 +222,11 @@ def cast(contest_id: int):
 @login_required
 @cast_limit
 def change(contest_id: int):
-    contest = contest_or_404(contest_id)
+    contest, facts = ballot_contest_or_404(contest_id)
     choices = None
     try:
         choices = forms.ballot_choices(contest, request.form)
-        receipt = services.change(contest, g.user, request.form.get("secret", ""), choices)
+        receipt = services.change(contest, g.user, request.form.get("secret", ""), choices, facts)
     except ServiceError as err:
         return render_template("voting/contest.html", **_ballot_context(contest, choices, str(err))), 422
     return _receipt_page(contest, receipt, changed=True)

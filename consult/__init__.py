@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import autocommit, links, security, sessions, sqlite_writers
+from . import autocommit, links, security, sessions, sqlite_writers, templating
 from .access import IdConverter
 from .config import Config, from_environment, instance_secret
 from .errors import PermissionDenied, ServiceError
@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["can_transition"] = consultations.services.can_transition
     for feature in (home, auth, consultations, deliberation, admin, voting, results):
         app.register_blueprint(feature.bp)
+    templating.init_app(app)  # after the blueprints: drops their copies of the default context processor
     app.cli.add_command(home.demo_command)
     _error_pages(app)
     return app

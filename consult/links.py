@@ -1,26 +1,71 @@
-"""URLs that every page repeats (static assets, navigation), built once per process instead of per request.
+"""URLs that pages repeat, built once per process instead of by ``url_for`` on every page.
 
-``fixed_url(endpoint, **values)`` in a template is ``url_for(endpoint, **values)`` remembered per
-application and script root (the path prefix a proxy may mount the app under), so the layout's dozen
-links cost a dictionary look-up each instead of a URL build. Only for URLs whose arguments are constants
-in the template: the cache holds one entry per distinct call, never one per object or user.
+- ``layout_links()`` in a template: the layout's static and navigation URLs (:data:`LAYOUT`), as the
+  attributes of one object per application and script root (the path prefix a proxy may mount the app
+  under). ``base.html`` calls it once per page; each link is then an attribute look-up, not a URL build.
+- ``id_url(endpoint, name=id)``: ``url_for(endpoint, name=id)`` for a route whose only variable is one
+  integer id (``/contests/<int:contest_id>/cast``). The URL is built once per endpoint and script root
+  with a marker id and split around it; each call joins the two halves around the id. Anything else (not
+  exactly one argument, not a non-negative ``int``, a route whose URL does not hold the marker once) goes
+  to ``url_for``.
+
+The caches hold one entry per endpoint (or layout) and script root, never one per object or user.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask, request, url_for
 
+# name in templates -> (endpoint, values)
+LAYOUT: dict[str, tuple[str, dict[str, str]]] = {
+    "favicon": ("static", {"filename": "favicon.svg"}),
+    "stylesheet": ("static", {"filename": "consult.css"}),
+    "htmx": ("vendor.htmx_js", {}),
+    "script": ("static", {"filename": "consult.js"}),
+    "home": ("home.index", {}),
+    "consultations": ("consultations.index", {}),
+    "new_consultation": ("consultations.new", {}),
+    "users": ("admin.users", {}),
+    "account": ("auth.account", {}),
+    "logout": ("auth.logout", {}),
+    "login": ("auth.login", {}),
+    "register": ("auth.register", {}),
+    "open_data": ("consultations.api_index", {}),
+    "csv": ("consultations.export_csv", {}),
+}
+
+MARKER = 987_654_321  # an id no route's fixed text contains
+
 
 def init_app(app: Flask) -> None:
-    built: dict[tuple, str] = {}
+    layouts: dict[str, SimpleNamespace] = {}
+    halves: dict[tuple[str, str, str], tuple[str, str] | None] = {}
 
-    def fixed_url(endpoint: str, **values: Any) -> str:
-        key = (request.script_root, endpoint, *values.items())
-        url = built.get(key)
-        if url is None:
-            url = built[key] = url_for(endpoint, **values)
-        return url
+    def layout_links() -> SimpleNamespace:
+        root = request.script_root
+        links = layouts.get(root)
+        if links is None:
+            links = layouts[root] = SimpleNamespace(
+                **{name: url_for(endpoint, **values) for name, (endpoint, values) in LAYOUT.items()}
+            )
+        return links
 
-    app.jinja_env.globals["fixed_url"] = fixed_url
+    def id_url(endpoint: str, **values: Any) -> str:
+        if len(values) == 1:
+            ((name, value),) = values.items()
+            if type(value) is int and value >= 0:
+                key = (request.script_root, endpoint, name)
+                try:
+                    pair = halves[key]
+                except KeyError:
+                    parts = url_for(endpoint, **{name: MARKER}).split(str(MARKER))
+                    pair = halves[key] = (parts[0], parts[1]) if len(parts) == 2 else None
+                if pair is not None:
+                    return f"{pair[0]}{value}{pair[1]}"
+        return url_for(endpoint, **values)
+
+    app.jinja_env.globals["layout_links"] = layout_links
+    app.jinja_env.globals["id_url"] = id_url

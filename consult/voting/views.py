@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote
+from string import Formatter
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
@@ -269,27 +269,67 @@ field(x) = 4-byte big-endian length of x, then x.
 """
 
 
+def _receipt_fields(contest: Contest, receipt: services.CastReceipt, words: str) -> dict[str, str]:
+    return {
+        "title": contest.title,
+        "contest": contest.public_id,
+        "receipt": receipt.receipt,
+        "secret": receipt.secret,
+        "words": words,
+        "content": receipt.content_json,
+        "change": " change your ballot before the close." if contest.allow_change else " nothing more.",
+        "bulletin": url_for("results.bulletin", contest_id=contest.id, _external=True),
+        "check": url_for("results.receipt_check", contest_id=contest.id, _external=True),
+    }
+
+
 def receipt_text(contest: Contest, receipt: services.CastReceipt, words: str) -> str:
     """The receipt file's text: what the voter keeps, made from the cast's answer (nothing is stored)."""
-    return RECEIPT_TEXT.format(
-        title=contest.title,
-        contest=contest.public_id,
-        receipt=receipt.receipt,
-        secret=receipt.secret,
-        words=words,
-        content=receipt.content_json,
-        change=" change your ballot before the close." if contest.allow_change else " nothing more.",
-        bulletin=url_for("results.bulletin", contest_id=contest.id, _external=True),
-        check=url_for("results.receipt_check", contest_id=contest.id, _external=True),
-    )
+    return RECEIPT_TEXT.format(**_receipt_fields(contest, receipt, words))
+
+
+# quote(text, safe="") keeps these bytes and writes every other byte of the UTF-8 text as %XX.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_BYTE_ENCODED = [chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+_ASCII_ENCODED = _BYTE_ENCODED[:128]
+
+
+def percent_encode(text: str) -> str:
+    """``urllib.parse.quote(text, safe="")``, byte for byte, in less time: ASCII text is translated
+    through a table of the 128 characters' encodings, any other text encoded to UTF-8 (strictly, as
+    ``quote`` does) and each byte looked up in a table of 256."""
+    if text.isascii():
+        return text.translate(_ASCII_ENCODED)
+    return "".join([_BYTE_ENCODED[b] for b in text.encode()])
+
+
+def _percent_encoded(template: str) -> str:
+    """``template`` with its fixed text percent-encoded and its ``{name}`` fields kept. The encoding
+    takes each UTF-8 byte on its own, so this template filled with percent-encoded values is
+    ``percent_encode(template.format(**values))``, byte for byte."""
+    parts = []
+    for text, name, spec, conversion in Formatter().parse(template):
+        if spec or conversion:
+            raise ValueError(f"field {name!r}: a format spec or conversion would apply to the encoded value")
+        parts.append(percent_encode(text))
+        if name is not None:
+            parts.append(f"{{{name}}}")
+    return "".join(parts)
+
+
+RECEIPT_TEXT_ENCODED = _percent_encoded(RECEIPT_TEXT)
 
 
 def receipt_data_url(contest: Contest, receipt: services.CastReceipt, words: str) -> str:
     """The receipt file as a ``data:`` URL for the receipt page's download link: the browser saves it
     without a request, so the secret and the choices never travel back to the server beside the voter's
     session cookie. Every byte outside the unreserved set is percent-encoded (UTF-8), so a contest title
-    cannot end the URL or the attribute."""
-    return "data:text/plain;charset=utf-8," + quote(receipt_text(contest, receipt, words), safe="")
+    cannot end the URL or the attribute: ``quote(receipt_text(...), safe="")``, with the file's fixed text
+    encoded once (:data:`RECEIPT_TEXT_ENCODED`) and only the fields encoded per receipt."""
+    fields = _receipt_fields(contest, receipt, words)
+    return "data:text/plain;charset=utf-8," + RECEIPT_TEXT_ENCODED.format(
+        **{name: percent_encode(value) for name, value in fields.items()}
+    )
 
 
 @bp.get("/api/consultations/<int:cid>/contests")

@@ -1,19 +1,27 @@
 """Template globals and render shortcuts give what they replace, byte for byte: the CSRF field and the phase
-badge (formerly macros), the layout's links and id URLs (formerly ``url_for`` on every page), the render
-context (formerly a ``ChainMap`` copy) and the context processors (formerly run twice in a blueprint's
-view)."""
+badge (formerly macros), the layout's links and id URLs (formerly ``url_for`` on every page), the receipt
+file's ``data:`` URL (formerly ``quote`` of the whole text), the render context (formerly a ``ChainMap``
+copy) and the context processors (formerly run twice in a blueprint's view)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from flask import render_template_string, url_for
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consult import templating
 from consult.consultations.models import Phase
 from consult.links import LAYOUT, MARKER
+from consult.voting import services as voting
+from consult.voting import views
+
+from .voting_helpers import contest, receipt_file, to_phase
 
 HOSTILE = [
     "",
@@ -30,6 +38,52 @@ OLD_MACROS = (
     '{% macro csrf() %}<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">{% endmacro %}'
     '{% macro phase_badge(phase) %}<span class="badge phase-{{ phase }}">{{ phase }}</span>{% endmacro %}'
 )
+
+
+@given(st.text())
+def test_percent_encode_is_quote_with_nothing_safe(text):
+    assert views.percent_encode(text) == quote(text, safe="")
+
+
+@pytest.mark.parametrize("text", HOSTILE + ["\ud800 a lone surrogate"], ids=range(len(HOSTILE) + 1))
+def test_percent_encode_matches_quote_on_hostile_text(text):
+    try:
+        expected = quote(text, safe="")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            views.percent_encode(text)
+        return
+    assert views.percent_encode(text) == expected
+
+
+def test_an_encoded_template_refuses_a_format_spec():
+    with pytest.raises(ValueError, match="format spec"):
+        views._percent_encoded("Total: {total:>8}")
+    assert views._percent_encoded("a {b} c{{d}}") == "a%20{b}%20c%7Bd%7D"
+
+
+@pytest.mark.parametrize("title", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("allow_change", [True, False])
+def test_the_receipt_data_url_is_quote_of_the_receipt_text(app, title, allow_change):
+    c = SimpleNamespace(
+        id=12, public_id="contest-0123abcd", title=f"Title {title}", allow_change=allow_change
+    )
+    receipt = voting.CastReceipt(c.public_id, "ab" * 32, "cd" * 16, ["o1", "o3"])
+    words = f"Alpha, {title}"
+    with app.test_request_context("/", base_url="http://localhost/pre fix/"):
+        text = views.receipt_text(c, receipt, words)
+        url = views.receipt_data_url(c, receipt, words)
+    assert url == "data:text/plain;charset=utf-8," + quote(text, safe="")
+    assert f"Title {title}" in text and "http://localhost/pre fix/contests/12/bulletin" in text
+
+
+def test_the_receipt_page_link_decodes_to_the_receipt_text(make, client, login):
+    c, consultation, organiser = contest(make, "budget")
+    to_phase(consultation, organiser, Phase.VOTING)
+    login(client, make.user())
+    page = client.post(f"/contests/{c.id}/cast", data={"choice": ["o2", "o3"]}).get_data(as_text=True)
+    _, text = receipt_file(page)
+    assert text.startswith("Ballot receipt\n") and "Your choices:   Beta, Gamma\n" in text
 
 
 @pytest.mark.parametrize("phase", HOSTILE + [Phase.VOTING], ids=range(len(HOSTILE) + 1))

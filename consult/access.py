@@ -15,11 +15,15 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.routing import IntegerConverter, Map
 
 from .extensions import db
 
 if TYPE_CHECKING:  # the auth package imports this module; its models are loaded lazily here
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
     from .auth.models import Role, User
 
 T = TypeVar("T")
@@ -46,13 +50,83 @@ def _user_by_id() -> Select:
     return select(User).where(User.id == bindparam("uid"))
 
 
+class _UserRow:
+    """The signed-in user's row read straight through the driver, per SQL dialect (built once).
+
+    Every request reads this row, so its ORM load was a fixed cost on every page: a statement run through
+    the ORM and SQLAlchemy's execution layers costs several times the driver call. Here the statement is
+    compiled once per dialect; the row goes through the same result processors SQLAlchemy would apply
+    (SQLite's dates), and its errors through SQLAlchemy's own handler (a dropped connection is still a
+    disconnect: wrapped, the pool invalidated, a 503)."""
+
+    def __init__(self, dialect: Any) -> None:
+        from .auth.models import User
+
+        table = User.__table__
+        columns = list(table.columns)
+        compiled = select(*columns).where(table.c.id == bindparam("uid")).compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        mapper = User.__mapper__
+        self.keys = [mapper.get_property_by_column(column).key for column in columns]
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        self.processors = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
+        self.new_user = mapper.class_manager.new_instance
+
+    def fetch(self, connection: Connection, uid: int) -> tuple | None:
+        params: Any = (uid,) if self.positional else {"uid": uid}
+        cursor = None
+        try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception as error:  # noqa: BLE001 - classified by SQLAlchemy exactly as for its own statements
+            connection._handle_dbapi_exception(error, self.sql, params, cursor, None)
+        if row is None or not self.processors:
+            return row
+        values = list(row)
+        for i, proc in self.processors:
+            values[i] = proc(values[i])
+        return values
+
+    def persistent(self, orm_session: Session, values: Any) -> User:
+        """The row as the session's own persistent, unmodified ``User`` (what an ORM load makes), without
+        running SQL: every column loaded, nothing pending, in the session's identity map."""
+        user = self.new_user()
+        user.__dict__.update(zip(self.keys, values, strict=True))
+        make_transient_to_detached(user)
+        orm_session.add(user)
+        return user
+
+
+_user_rows: dict[Any, _UserRow] = {}
+
+
+def _signed_in_user(uid: int) -> User | None:
+    orm_session = db.session()
+    if orm_session.identity_map or orm_session.new:
+        # A session already in use (a test sharing its session with the requests): the ORM's load,
+        # which returns an object this session already holds.
+        return orm_session.execute(_user_by_id(), {"uid": uid}).scalar_one_or_none()
+    connection = orm_session.connection()
+    dialect = connection.dialect
+    rows = _user_rows.get(dialect)
+    if rows is None:
+        rows = _user_rows[dialect] = _UserRow(dialect)
+    values = rows.fetch(connection, uid)
+    return None if values is None else rows.persistent(orm_session, values)
+
+
 def load_current_user() -> None:
-    """``before_request``: put the signed-in, not blocked user (or None) in ``g.user``."""
+    """``before_request``: put the signed-in, not blocked user (or None) in ``g.user``: the session's own
+    ``User``, read from the database on every request, so a changed role, a block or a new
+    ``session_version`` (password change) counts from the very next request, in every worker."""
     g.user = None
     uid = session.get("uid")
     if uid is None:
         return
-    user = db.session.execute(_user_by_id(), {"uid": uid}).scalar_one_or_none()
+    user = _signed_in_user(uid)
     if user is None or user.session_version != session.get("sv") or user.is_blocked:
         session.clear()
         return

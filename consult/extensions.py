@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import flask_limiter
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -48,16 +50,153 @@ class Limiter(flask_limiter.Limiter):
       again: ``Retry-After`` and the ``X-RateLimit-*`` headers of the limit it broke. Flask-Limiter would
       put them on every limited answer, reading the counter back from its store after counting (with Redis,
       two more round trips per cast, about 0.5 ms of CPU); only a refusal needs them.
+    - A view's own limits (the decorators) are counted by :meth:`_count_view_limits` while they are plain,
+      as all of this app's are: a limit string (fixed or from a callable), a key function, a scope, a
+      method list and a cost, nothing else (no ``exempt_when``, ``deduct_when``, ``on_breach``, meta
+      limits, request filters, exemptions or hints). Flask-Limiter resolves them again on every request
+      (the limit strings parsed, the exemption scopes of the route and its blueprints, ordered sets):
+      about half of its cost per limited request, without the store. Here a limit string is parsed once;
+      then each limit is counted in Flask-Limiter's order with its own key, scope, store and limiter,
+      breaking at the first refusal, and the request's limits are recorded as Flask-Limiter records them
+      (``current_limit``, ``current_limits``). Anything else goes through Flask-Limiter as before.
     """
+
+    _PLAIN_LIMIT = ("per_method", "exempt_when", "deduct_when", "on_breach", "meta_limits")
+    _USED = (
+        "_key_prefix",
+        "_fail_on_first_breach",
+        "_in_memory_fallback_enabled",
+        "_swallow_errors",
+        "limiter",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_by_name: dict[str, tuple | None] = {}
+        self._parsed_limits: dict[tuple[str, tuple], list] = {}
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
         app.after_request(self._refusal_headers)
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
-        if in_middleware and not self._limits_beyond_views():
+        if in_middleware:
+            if not self._limits_beyond_views():
+                return
+        elif callable_name and self._count_view_limits(callable_name):
             return
         super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _count_view_limits(self, name: str) -> bool:
+        """Count the plain limits decorating ``name`` (see the class); False, having counted nothing, when
+        Flask-Limiter's own pass is needed."""
+        if not (self.enabled and self.initialized):
+            return False
+        groups = self._plain_groups(name)
+        endpoint = self.identify_request()
+        manager = self.limit_manager
+        # Private attributes read with a true default: a release that renames one gets Flask-Limiter's pass.
+        if (
+            groups is None
+            or not endpoint
+            or endpoint.rpartition(".")[2] == "static"
+            or self._limits_beyond_views()
+            or any(getattr(self, attr, True) for attr in ("_storage_dead", "_request_filters", "_on_breach"))
+            or any(
+                getattr(manager, attr, True)
+                for attr in ("_route_exemptions", "_blueprint_exemptions", "_endpoint_hints")
+            )
+        ):
+            return False
+        try:
+            limits = self._runtime_limits(name, groups)
+        except ValueError:  # a limit string that does not parse: Flask-Limiter logs it and skips it
+            return False
+        try:
+            self._count(endpoint, limits)
+        except RateLimitExceeded:
+            raise
+        except Exception:
+            # The store failed: as Flask-Limiter does (in-memory fallback, swallowed, or raised).
+            if self._in_memory_fallback_enabled and not self._storage_dead:
+                self.logger.warning("Rate limit storage unreachable - falling back to in-memory storage")
+                self._storage_dead = True
+                self.context.seen_limits.clear()
+                super()._check_request_limit(callable_name=name, in_middleware=False)
+            elif self._swallow_errors:
+                self.logger.exception("Failed to rate limit. Swallowing error")
+            else:
+                raise
+        return True
+
+    def _plain_groups(self, name: str) -> tuple | None:
+        """The limit groups decorating ``name`` if every one is plain, else None (checked once per name:
+        limits are declared when the views are, before the first request)."""
+        known = self._plain_by_name
+        if name not in known:
+            groups = tuple(getattr(self.limit_manager, "_decorated_limits", {}).get(name, ()))
+            plain = (
+                groups
+                and all(hasattr(self, attr) for attr in self._USED)
+                and all(
+                    not any(getattr(group, attr, True) for attr in self._PLAIN_LIMIT)
+                    and isinstance(getattr(group, "cost", None), int)
+                    for group in groups
+                )
+            )
+            known[name] = groups if plain else None
+        return known[name]
+
+    def _runtime_limits(self, name: str, groups: tuple) -> list:
+        """The groups' limits as Flask-Limiter makes them, in the order it counts them, each limit string
+        parsed once."""
+        strings = tuple(
+            g.limit_provider() if callable(g.limit_provider) else g.limit_provider for g in groups
+        )
+        parsed = self._parsed_limits
+        found = parsed.get((name, strings))
+        if found is None:
+            if len(parsed) > 256:  # limit strings read from a changing config: start again
+                parsed.clear()
+            found = parsed[(name, strings)] = sorted(
+                (limit for group in groups for limit in group), key=lambda x: x.limit
+            )
+        return found
+
+    def _count(self, endpoint: str, limits: list[Any]) -> None:
+        """Flask-Limiter's ``__evaluate_limits`` for plain limits."""
+        method = request.method
+        failed: list[tuple[Any, list[str]]] = []
+        for_header: RequestLimit | None = None
+        view_limits: list[RequestLimit] = []
+        for lim in limits:
+            if lim.methods is not None and method.lower() not in lim.methods:
+                continue
+            scope = lim.scope_for(endpoint, method)
+            key = lim.key_func()
+            args = [key, scope]
+            if not (key and scope):
+                self.logger.error(f"Skipping limit: {lim.limit}. Empty value found in parameters.")
+                continue
+            if self._key_prefix:
+                args = [self._key_prefix, *args]
+            request_limit = RequestLimit(self, lim.limit, args, False, lim.shared)
+            view_limits.append(request_limit)
+            if not self.limiter.hit(lim.limit, *args, cost=lim.cost):
+                self.logger.info("ratelimit %s (%s) exceeded at endpoint: %s", lim.limit, key, scope)
+                failed.append((lim, args))
+                request_limit.breached = True
+                for_header = request_limit
+                if self._fail_on_first_breach:
+                    break
+        if not for_header and view_limits:
+            explicit = [limit for limit in view_limits if not limit.shared]
+            for_header = explicit[0] if explicit else view_limits[0]
+        context = self.context
+        context.view_rate_limit = for_header
+        context.view_rate_limits = view_limits
+        if failed:
+            raise RateLimitExceeded(sorted(failed, key=lambda x: x[0].limit)[0][0])
 
     def _limits_beyond_views(self) -> bool:
         # Read through getattr with a true default: should a Flask-Limiter release rename one of these,

@@ -1,0 +1,169 @@
+"""``consult.extensions.Limiter`` counts plain view limits itself; what it counts, refuses and records must
+be what Flask-Limiter does. Both run the same requests against apps of their own; their answers, the
+limits each request recorded, and the counters left in the store are compared."""
+
+from __future__ import annotations
+
+import flask_limiter
+import pytest
+from flask import Flask, request
+
+from consult.extensions import Limiter
+
+
+def _app(limiter_class, calls: list[str]) -> tuple[Flask, flask_limiter.Limiter]:
+    app = Flask(__name__)
+    config = {"LOGIN": "2/minute;3/hour"}
+    limiter = limiter_class(
+        key_func=lambda: request.headers.get("X-Client", ""), storage_uri="memory://", key_prefix="p"
+    )
+    limiter.init_app(app)
+    shared = limiter.shared_limit(lambda: "3/minute", scope="cast", methods=["POST"])
+
+    @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(lambda: config["LOGIN"], methods=["POST"])
+    def login() -> str:
+        return "login"
+
+    @app.post("/a")
+    @shared
+    def a() -> str:
+        return "a"
+
+    @app.post("/b")
+    @shared
+    def b() -> str:
+        return "b"
+
+    @app.get("/free")
+    def free() -> str:
+        return "free"
+
+    @app.after_request
+    def record(response):
+        calls.append(
+            repr(
+                (
+                    request.path,
+                    response.status_code,
+                    [(lim.key, lim.breached, lim.shared) for lim in limiter.current_limits],
+                    {k: v for k, v in response.headers if k.lower().startswith(("x-ratelimit", "retry"))},
+                )
+            )
+        )
+        return response
+
+    app.config_for_test = config
+    return app, limiter
+
+
+REQUESTS = [
+    ("GET", "/login", "c1"),
+    ("POST", "/login", "c1"),
+    ("POST", "/login", "c1"),
+    ("POST", "/login", "c1"),  # minute limit broken
+    ("POST", "/login", "c2"),  # another client
+    ("POST", "/login", ""),  # no key: skipped
+    ("POST", "/a", "c1"),
+    ("POST", "/b", "c1"),  # one budget for both routes
+    ("POST", "/a", "c1"),
+    ("POST", "/b", "c1"),  # refused
+    ("GET", "/free", "c1"),
+    ("CONFIG", "1/minute", ""),  # the limit string changes between requests
+    ("POST", "/login", "c3"),
+    ("POST", "/login", "c3"),
+]
+
+
+def _run(limiter_class) -> tuple[list[str], dict[str, int]]:
+    calls: list[str] = []
+    app, limiter = _app(limiter_class, calls)
+    client = app.test_client()
+    for method, path, who in REQUESTS:
+        if method == "CONFIG":
+            app.config_for_test["LOGIN"] = path
+            continue
+        client.open(path, method=method, headers={"X-Client": who})
+    counters = dict(limiter.storage.storage)
+    return calls, counters
+
+
+def test_plain_view_limits_count_refuse_and_record_as_flask_limiter_does(monkeypatch):
+    counted: list[str] = []
+    own = Limiter._count_view_limits
+
+    def spy(self, name):
+        handled = own(self, name)
+        counted.append(handled)
+        return handled
+
+    monkeypatch.setattr(Limiter, "_count_view_limits", spy)
+    ours = _run(Limiter)
+    assert counted and all(counted)  # every limited request was counted by the plain path
+    theirs = _run(flask_limiter.Limiter)
+    assert ours == theirs
+    assert any("429" in call for call in ours[0])
+
+
+def test_a_limit_that_is_not_plain_goes_through_flask_limiter():
+    app = Flask(__name__)
+    limiter = Limiter(key_func=lambda: "client", storage_uri="memory://")
+    limiter.init_app(app)
+
+    @app.post("/x")
+    @limiter.limit("1/minute", exempt_when=lambda: request.headers.get("X-Exempt") == "1")
+    def x() -> str:
+        return "x"
+
+    client = app.test_client()
+    assert client.post("/x").status_code == 200
+    assert client.post("/x", headers={"X-Exempt": "1"}).status_code == 200
+    assert client.post("/x").status_code == 429
+    assert limiter._plain_groups("tests.consult.test_limiter.x") is None
+
+
+def _with_a_failing_store(limiter_class, swallow: bool, monkeypatch) -> list:
+    app = Flask(__name__)
+    app.config.update(RATELIMIT_SWALLOW_ERRORS=swallow, PROPAGATE_EXCEPTIONS=True)
+    limiter = limiter_class(key_func=lambda: "client", storage_uri="memory://")
+    limiter.init_app(app)
+
+    @app.post("/x")
+    @limiter.limit("5/minute")
+    def x() -> str:
+        return "x"
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(limiter.limiter, "hit", broken)
+    client = app.test_client()
+    outcomes = []
+    for _ in range(2):
+        try:
+            outcomes.append(client.post("/x").status_code)
+        except ConnectionError as error:
+            outcomes.append(str(error))
+    return outcomes
+
+
+@pytest.mark.parametrize("swallow", [False, True], ids=["raised", "swallowed"])
+def test_a_failing_store_is_handled_as_flask_limiter_handles_it(monkeypatch, swallow):
+    ours = _with_a_failing_store(Limiter, swallow, monkeypatch)
+    assert ours == _with_a_failing_store(flask_limiter.Limiter, swallow, monkeypatch)
+    assert ours == ([200, 200] if swallow else ["store down", "store down"])
+
+
+def test_with_limits_off_nothing_is_counted_or_refused():
+    app = Flask(__name__)
+    app.config["RATELIMIT_ENABLED"] = False
+    limiter = Limiter(key_func=lambda: "client", storage_uri="memory://")
+    limiter.init_app(app)
+
+    @app.post("/x")
+    @limiter.limit("1/minute")
+    def x() -> str:
+        return "x"
+
+    client = app.test_client()
+    assert [client.post("/x").status_code for _ in range(3)] == [200, 200, 200]

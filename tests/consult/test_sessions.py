@@ -3,6 +3,7 @@ key rotation), only without rebuilding the serializer and re-deriving the key on
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -71,3 +72,42 @@ def test_an_expired_cookie_is_not_read():
     client = app.test_client()
     client.set_cookie("session", _cookie(app, app.session_interface))
     assert client.get("/get").text == "None"
+
+
+def test_a_cookie_read_again_is_checked_as_the_first_time(monkeypatch):
+    """The second read of a cookie comes from memory: same contents, the same expiry, and a cookie that
+    differs by one byte, or whose key left the fallbacks, is not read."""
+    app = _app("new" * 11, ["old" * 11], lifetime=100)
+    interface = app.session_interface
+    old = _app("old" * 11)
+    signed = _cookie(old, old.session_interface)
+    client = app.test_client()
+    client.set_cookie("session", signed)
+    assert [client.get("/get").text for _ in range(2)] == ["7", "7"]
+    assert interface._opened  # kept after the first read
+    i = len(signed) // 2
+    tampered = signed[:i] + ("A" if signed[i] != "A" else "B") + signed[i + 1 :]
+    client.set_cookie("session", tampered)
+    assert client.get("/get").text == "None"
+    client.set_cookie("session", signed)
+    app.config["SECRET_KEY_FALLBACKS"] = []  # the old key retired: the kept cookie no longer counts
+    assert client.get("/get").text == "None"
+    app.config["SECRET_KEY_FALLBACKS"] = ["old" * 11]
+    assert client.get("/get").text == "7"
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 101)  # past the lifetime
+    assert client.get("/get").text == "None"
+    monkeypatch.setattr(time, "time", lambda: now - 3600)  # signed in the future
+    assert client.get("/get").text == "None"
+
+
+def test_only_plain_contents_are_kept():
+    app = _app("s" * 32)
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    client = app.test_client()
+    client.set_cookie("session", serializer.dumps({"uid": 7, "seen": [1, 2]}))
+    assert client.get("/get").text == "7"
+    client.set_cookie("session", serializer.dumps({"uid": 7}))
+    assert client.get("/get").text == "7"
+    assert [list(kept) for kept in interface._opened.values()] == [[serializer.dumps({"uid": 7})]]

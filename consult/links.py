@@ -9,7 +9,9 @@
   exactly one argument, not a non-negative ``int``, a route whose URL does not hold the marker once) goes
   to ``url_for``.
 
-The caches hold one entry per endpoint (or layout) and script root, never one per object or user.
+The caches hold one entry per endpoint (or layout) and script root, never one per object or user, for
+at most :data:`MAX_ROOTS` script roots (a trusted proxy may send any ``SCRIPT_NAME``): URLs under any
+further root are built by ``url_for`` on every call.
 """
 
 from __future__ import annotations
@@ -38,34 +40,47 @@ LAYOUT: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 MARKER = 987_654_321  # an id no route's fixed text contains
+MAX_ROOTS = 8
 
 
 def init_app(app: Flask) -> None:
     layouts: dict[str, SimpleNamespace] = {}
     halves: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+    roots: set[str] = set()
+
+    def remembered(root: str) -> bool:
+        if root not in roots and len(roots) < MAX_ROOTS:
+            roots.add(root)
+        return root in roots
 
     def layout_links() -> SimpleNamespace:
         root = request.script_root
         links = layouts.get(root)
         if links is None:
-            links = layouts[root] = SimpleNamespace(
+            links = SimpleNamespace(
                 **{name: url_for(endpoint, **values) for name, (endpoint, values) in LAYOUT.items()}
             )
+            if remembered(root):
+                layouts[root] = links
         return links
 
     def id_url(endpoint: str, **values: Any) -> str:
         if len(values) == 1:
             ((name, value),) = values.items()
             if type(value) is int and value >= 0:
-                key = (request.script_root, endpoint, name)
+                root = request.script_root
+                key = (root, endpoint, name)
                 try:
                     pair = halves[key]
                 except KeyError:
                     parts = url_for(endpoint, **{name: MARKER}).split(str(MARKER))
-                    pair = halves[key] = (parts[0], parts[1]) if len(parts) == 2 else None
+                    pair = (parts[0], parts[1]) if len(parts) == 2 else None
+                    if remembered(root):
+                        halves[key] = pair
                 if pair is not None:
                     return f"{pair[0]}{value}{pair[1]}"
         return url_for(endpoint, **values)
 
+    layout_links.roots = id_url.roots = roots  # type: ignore[attr-defined]  # for the tests
     app.jinja_env.globals["layout_links"] = layout_links
     app.jinja_env.globals["id_url"] = id_url

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from consult import templating
 from consult.consultations.models import Phase
-from consult.links import LAYOUT, MARKER
+from consult.links import LAYOUT, MARKER, MAX_ROOTS
 from consult.voting import services as voting
 from consult.voting import views
 
@@ -128,6 +128,16 @@ def test_the_layout_links_are_url_for_under_each_script_root(app):
             links = layout_links()
             for name, (endpoint, values) in LAYOUT.items():
                 assert getattr(links, name) == url_for(endpoint, **values)
+
+
+def test_the_link_caches_remember_a_bounded_number_of_script_roots(app):
+    """A trusted proxy may send any ``SCRIPT_NAME``: past MAX_ROOTS roots the links are built per call."""
+    layout_links, id_url = app.jinja_env.globals["layout_links"], app.jinja_env.globals["id_url"]
+    for n in range(3 * MAX_ROOTS):
+        with app.test_request_context("/", base_url=f"http://localhost/root{n}/"):
+            assert layout_links().home == url_for("home.index") == f"/root{n}/"
+            assert id_url("voting.cast", contest_id=n) == url_for("voting.cast", contest_id=n)
+    assert layout_links.roots is id_url.roots and len(id_url.roots) == MAX_ROOTS
 
 
 def test_a_render_context_holds_the_globals_under_the_template_s_own(app):

@@ -12,6 +12,8 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,6 +39,24 @@ migrate = Migrate()
 csrf = CSRFProtect()
 
 
+# limits' fixed-window ``incr_expire`` for each key in turn, stopping after the first counter that goes over
+# its amount: the counting of a request's limits in one Redis round trip instead of one per limit.
+# ARGV: expiry, cost, amount for each key. Returns the 1-based index of the broken limit, or 0.
+_INCR_IN_TURN = """
+for i, key in ipairs(KEYS) do
+    local amount = tonumber(ARGV[3 * i - 1])
+    local current = redis.call("incrby", key, amount)
+    if tonumber(current) == amount then
+        redis.call("expire", key, ARGV[3 * i - 2])
+    end
+    if tonumber(current) > tonumber(ARGV[3 * i]) then
+        return i
+    end
+end
+return 0
+"""
+
+
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter, with two costs of every request cut.
 
@@ -59,6 +79,9 @@ class Limiter(flask_limiter.Limiter):
       then each limit is counted in Flask-Limiter's order with its own key, scope, store and limiter,
       breaking at the first refusal, and the request's limits are recorded as Flask-Limiter records them
       (``current_limit``, ``current_limits``). Anything else goes through Flask-Limiter as before.
+      With Redis and fixed windows (the default strategy), a request's limits are counted in one round
+      trip (:data:`_INCR_IN_TURN`: limits' own script for each counter in turn, stopping at the first
+      that goes over) instead of one per limit.
     """
 
     _PLAIN_LIMIT = ("per_method", "exempt_when", "deduct_when", "on_breach", "meta_limits")
@@ -74,6 +97,7 @@ class Limiter(flask_limiter.Limiter):
         super().__init__(*args, **kwargs)
         self._plain_by_name: dict[str, tuple | None] = {}
         self._parsed_limits: dict[tuple[str, tuple], list] = {}
+        self._in_turn: tuple[Any, Any] | None = None  # (Redis storage, its registered _INCR_IN_TURN)
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
@@ -166,9 +190,7 @@ class Limiter(flask_limiter.Limiter):
     def _count(self, endpoint: str, limits: list[Any]) -> None:
         """Flask-Limiter's ``__evaluate_limits`` for plain limits."""
         method = request.method
-        failed: list[tuple[Any, list[str]]] = []
-        for_header: RequestLimit | None = None
-        view_limits: list[RequestLimit] = []
+        counted: list[tuple[Any, list[str], RequestLimit]] = []
         for lim in limits:
             if lim.methods is not None and method.lower() not in lim.methods:
                 continue
@@ -180,23 +202,53 @@ class Limiter(flask_limiter.Limiter):
                 continue
             if self._key_prefix:
                 args = [self._key_prefix, *args]
-            request_limit = RequestLimit(self, lim.limit, args, False, lim.shared)
-            view_limits.append(request_limit)
-            if not self.limiter.hit(lim.limit, *args, cost=lim.cost):
-                self.logger.info("ratelimit %s (%s) exceeded at endpoint: %s", lim.limit, key, scope)
-                failed.append((lim, args))
-                request_limit.breached = True
-                for_header = request_limit
-                if self._fail_on_first_breach:
-                    break
+            counted.append((lim, args, RequestLimit(self, lim.limit, args, False, lim.shared)))
+        view_limits = [request_limit for _, _, request_limit in counted]
+        failed: list[tuple[Any, list[str]]] = []
+        for_header: RequestLimit | None = None
+        for lim, args, request_limit in self._hit(counted):
+            self.logger.info("ratelimit %s (%s) exceeded at endpoint: %s", lim.limit, args[-2], args[-1])
+            failed.append((lim, args))
+            request_limit.breached = True
+            for_header = request_limit
         if not for_header and view_limits:
             explicit = [limit for limit in view_limits if not limit.shared]
             for_header = explicit[0] if explicit else view_limits[0]
         context = self.context
         context.view_rate_limit = for_header
+        if failed and self._fail_on_first_breach:  # Flask-Limiter records the limits up to the broken one
+            view_limits = view_limits[: view_limits.index(for_header) + 1]
         context.view_rate_limits = view_limits
         if failed:
             raise RateLimitExceeded(sorted(failed, key=lambda x: x[0].limit)[0][0])
+
+    def _hit(self, counted: list[tuple[Any, list[str], RequestLimit]]) -> list:
+        """Count each limit in turn, stopping after the first refusal (unless configured to go on);
+        returns the refused ones."""
+        limiter = self.limiter
+        if (
+            len(counted) > 1
+            and self._fail_on_first_breach
+            and type(limiter) is FixedWindowRateLimiter
+            and type(limiter.storage) is RedisStorage
+        ):
+            storage = limiter.storage
+            if self._in_turn is None or self._in_turn[0] is not storage:
+                self._in_turn = (storage, storage.get_connection().register_script(_INCR_IN_TURN))
+            keys, argv = [], []
+            for lim, args, _ in counted:
+                keys.append(storage.prefixed_key(lim.limit.key_for(*args)))
+                argv += [lim.limit.get_expiry(), lim.cost, lim.limit.amount]
+            broken = int(self._in_turn[1](keys, argv))
+            return [counted[broken - 1]] if broken else []
+        refused = []
+        for entry in counted:
+            lim, args, _ = entry
+            if not limiter.hit(lim.limit, *args, cost=lim.cost):
+                refused.append(entry)
+                if self._fail_on_first_breach:
+                    break
+        return refused
 
     def _limits_beyond_views(self) -> bool:
         # Read through getattr with a true default: should a Flask-Limiter release rename one of these,

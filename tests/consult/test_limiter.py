@@ -4,6 +4,9 @@ limits each request recorded, and the counters left in the store are compared.""
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import flask_limiter
 import pytest
 from flask import Flask, request
@@ -11,11 +14,11 @@ from flask import Flask, request
 from consult.extensions import Limiter
 
 
-def _app(limiter_class, calls: list[str]) -> tuple[Flask, flask_limiter.Limiter]:
+def _app(limiter_class, calls: list[str], storage: str, prefix: str) -> tuple[Flask, flask_limiter.Limiter]:
     app = Flask(__name__)
     config = {"LOGIN": "2/minute;3/hour"}
     limiter = limiter_class(
-        key_func=lambda: request.headers.get("X-Client", ""), storage_uri="memory://", key_prefix="p"
+        key_func=lambda: request.headers.get("X-Client", ""), storage_uri=storage, key_prefix=prefix
     )
     limiter.init_app(app)
     shared = limiter.shared_limit(lambda: "3/minute", scope="cast", methods=["POST"])
@@ -46,7 +49,10 @@ def _app(limiter_class, calls: list[str]) -> tuple[Flask, flask_limiter.Limiter]
                 (
                     request.path,
                     response.status_code,
-                    [(lim.key, lim.breached, lim.shared) for lim in limiter.current_limits],
+                    [
+                        (lim.key.replace(limiter._key_prefix, "p"), lim.breached, lim.shared)
+                        for lim in limiter.current_limits
+                    ],
                     {k: v for k, v in response.headers if k.lower().startswith(("x-ratelimit", "retry"))},
                 )
             )
@@ -72,23 +78,48 @@ REQUESTS = [
     ("CONFIG", "1/minute", ""),  # the limit string changes between requests
     ("POST", "/login", "c3"),
     ("POST", "/login", "c3"),
+    ("CONFIG", "3/minute;2/hour", ""),  # the second limit breaks first, then the first
+    ("POST", "/login", "c4"),
+    ("POST", "/login", "c4"),
+    ("POST", "/login", "c4"),
+    ("POST", "/login", "c4"),
+    ("POST", "/login", "c4"),
 ]
 
 
-def _run(limiter_class) -> tuple[list[str], dict[str, int]]:
+def _redis_uri() -> str:
+    redis = pytest.importorskip("redis")
+    uri = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    try:
+        redis.Redis.from_url(uri, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis at {uri} ({exc}); set CONSULT_TEST_REDIS_URL")
+    return uri
+
+
+def _run(limiter_class, storage: str) -> tuple[list[str], dict[str, int]]:
     calls: list[str] = []
-    app, limiter = _app(limiter_class, calls)
+    prefix = f"p{secrets.token_hex(4)}"
+    app, limiter = _app(limiter_class, calls, storage, prefix)
     client = app.test_client()
     for method, path, who in REQUESTS:
         if method == "CONFIG":
             app.config_for_test["LOGIN"] = path
             continue
         client.open(path, method=method, headers={"X-Client": who})
-    counters = dict(limiter.storage.storage)
-    return calls, counters
+    if storage == "memory://":
+        counters = dict(limiter.storage.storage)
+    else:
+        store = limiter.storage.get_connection()
+        keys = list(store.scan_iter(f"*{prefix}*"))
+        counters = {key.decode(): int(store.get(key)) for key in keys}
+        store.delete(*keys)
+    return calls, {key.replace(prefix, "p"): value for key, value in counters.items()}
 
 
-def test_plain_view_limits_count_refuse_and_record_as_flask_limiter_does(monkeypatch):
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_plain_view_limits_count_refuse_and_record_as_flask_limiter_does(monkeypatch, store):
+    storage = "memory://" if store == "memory" else _redis_uri()
     counted: list[str] = []
     own = Limiter._count_view_limits
 
@@ -98,11 +129,22 @@ def test_plain_view_limits_count_refuse_and_record_as_flask_limiter_does(monkeyp
         return handled
 
     monkeypatch.setattr(Limiter, "_count_view_limits", spy)
-    ours = _run(Limiter)
+    in_one_trip: list[bool] = []
+    own_hit = Limiter._hit
+
+    def hit_spy(self, counted):
+        refused = own_hit(self, counted)
+        in_one_trip.append(self._in_turn is not None)
+        return refused
+
+    monkeypatch.setattr(Limiter, "_hit", hit_spy)
+    ours = _run(Limiter, storage)
+    assert any(in_one_trip) == (store == "redis")  # Redis: several limits counted in one round trip
     assert counted and all(counted)  # every limited request was counted by the plain path
-    theirs = _run(flask_limiter.Limiter)
+    theirs = _run(flask_limiter.Limiter, storage)
     assert ours == theirs
     assert any("429" in call for call in ours[0])
+    assert ours[1]  # counters left in the store
 
 
 def test_a_limit_that_is_not_plain_goes_through_flask_limiter():

@@ -11,11 +11,12 @@ from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .csrf_tokens import CSRFProtect
 
 # Named constraints so Alembic migrations are stable across SQLite and PostgreSQL.
 NAMING = {

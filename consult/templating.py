@@ -21,9 +21,10 @@ from typing import Any
 import jinja2
 from flask import Flask
 from flask.templating import _default_template_ctx_processor
-from flask_wtf.csrf import generate_csrf
 from jinja2.runtime import Context, new_context
 from markupsafe import Markup, escape
+
+from .csrf_tokens import generate_csrf
 
 
 def csrf() -> Markup:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import flask_limiter
 from flask import Flask, Response, request
+from flask.globals import request_ctx
 from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -91,7 +93,7 @@ class Limiter(flask_limiter.Limiter):
         "_fail_on_first_breach",
         "_in_memory_fallback_enabled",
         "_swallow_errors",
-        "limiter",
+        "_limiter",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,6 +105,22 @@ class Limiter(flask_limiter.Limiter):
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
         app.after_request(self._refusal_headers)
+        # Flask-Limiter's after_request hook makes the request's limiter context (a dict on the request
+        # context, a LimiterContext in it) on every request, limited or not, to find nothing to do unless
+        # headers are on or a limit deducts on the answer (``deduct_when``): it runs only then.
+        hooks = app.after_request_funcs.get(None, [])
+        for i, hook in enumerate(hooks):
+            if getattr(getattr(hook, "func", None), "__name__", "") == "__inject_headers":
+                hooks[i] = partial(self._after_request_if_needed, hook)
+
+    def _own_context(self) -> Any:
+        contexts = getattr(request_ctx._get_current_object(), "_limiter_request_context", None)
+        return None if contexts is None else contexts.get(self)
+
+    def _after_request_if_needed(self, hook: Any, response: Response) -> Response:
+        if self._headers_enabled or getattr(self._own_context(), "conditional_deductions", None):
+            return hook(response)
+        return response
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         if in_middleware:

@@ -209,3 +209,44 @@ def test_with_limits_off_nothing_is_counted_or_refused():
 
     client = app.test_client()
     assert [client.post("/x").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def _headers_and_deductions(limiter_class, headers: bool) -> list:
+    app = Flask(__name__)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = headers
+    limiter = limiter_class(key_func=lambda: "client", storage_uri="memory://")
+    limiter.init_app(app)
+
+    @app.post("/x")
+    @limiter.limit("5/minute")
+    def x() -> str:
+        return "x"
+
+    @app.post("/deducted")
+    @limiter.limit("2/minute", deduct_when=lambda response: response.status_code == 201)
+    def deducted():
+        return "made", 201 if request.args.get("make") else 200
+
+    @app.get("/free")
+    def free() -> str:
+        return "free"
+
+    client = app.test_client()
+    seen = []
+    for path in ["/x", "/x", "/free", "/deducted", "/deducted", "/deducted?make=1", "/deducted?make=1"] * 2:
+        route, _, query = path.partition("?")
+        answer = client.open(route, method="GET" if route == "/free" else "POST", query_string=query)
+        headers = {k: v for k, v in answer.headers if k in ("X-RateLimit-Limit", "X-RateLimit-Remaining")}
+        # (a refusal carries its limit's headers in consult whatever the setting: compared apart)
+        seen.append((path, answer.status_code, headers if answer.status_code != 429 else {}))
+    return seen
+
+
+@pytest.mark.parametrize("headers", [True, False], ids=["headers", "no-headers"])
+def test_limit_headers_and_deductions_on_the_answer_still_work(headers):
+    """Flask-Limiter's after-request hook runs when it has work: headers on, or a limit deducted on the
+    answer (``deduct_when``)."""
+    ours = _headers_and_deductions(Limiter, headers)
+    assert ours == _headers_and_deductions(flask_limiter.Limiter, headers)
+    assert bool(ours[0][2]) == headers
+    assert [status for path, status, _ in ours if path == "/deducted?make=1"] == [201, 201, 429, 429]

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
+import flask.templating
 import jinja2
 from flask import Flask
-from flask.templating import _default_template_ctx_processor
 from jinja2.runtime import Context, new_context
 from markupsafe import Markup, escape
 
@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.template_class = Template
     app.jinja_env.globals["csrf"] = csrf
     app.jinja_env.globals["phase_badge"] = phase_badge
+    # Flask's own name for it; should a release rename it, every copy stays (as before) instead of failing.
+    default = getattr(flask.templating, "_default_template_ctx_processor", None)
     for name, processors in app.template_context_processors.items():
-        if name is not None:
-            processors[:] = [p for p in processors if p is not _default_template_ctx_processor]
+        if name is not None and default is not None:
+            processors[:] = [p for p in processors if p is not default]

@@ -119,27 +119,32 @@ def overvote_or(name: str, source: CvrSource) -> str:
 
 
 def iterparse_xml(path: Path, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, Element]]:
-    """Stream ``(event, element)`` pairs of a hardened parse of ``path``.
+    """Stream ``(event, element)`` pairs of a hardened parse of ``path``: ``end`` events always, ``start``
+    and the namespace events (``start-ns``, ``end-ns``) when ``events`` names them.
 
     DTDs, entities and external references are refused; nesting deeper than ``MAX_DEPTH`` is refused; a
     malformed document is a ``CvrError`` with the parser's line and column.
     """
     check_file(path, MAX_XML_FILE_BYTES)
     want_start = "start" in events
+    asked = tuple(dict.fromkeys(("start", "end", *events)))
     depth = 0
     try:
-        for event, elem in SafeET.iterparse(
-            str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
-        ):
-            if event == "start":
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise fail(path, f"XML nesting deeper than {MAX_DEPTH} levels")
-                if want_start:
+        # The file is ours to close: ElementTree's iterator keeps a file it opened in a reference cycle,
+        # so a parse left before its end (``root_namespaces``) closed it only at a later garbage collection.
+        with open(path, "rb") as handle:
+            for event, elem in SafeET.iterparse(
+                handle, events=asked, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            ):
+                if event == "start":
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise fail(path, f"XML nesting deeper than {MAX_DEPTH} levels")
+                    if want_start:
+                        yield event, elem
+                else:
+                    depth -= event == "end"
                     yield event, elem
-            else:
-                depth -= 1
-                yield event, elem
     except CvrError:
         raise
     except defusedxml.DTDForbidden:

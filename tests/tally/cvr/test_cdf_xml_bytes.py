@@ -8,7 +8,11 @@ contests), cut into small pieces, and the result (or the error) must equal the t
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -438,3 +442,33 @@ def test_libxml2_errors_name_the_cvr(tmp_path, monkeypatch, newline, bad, record
     path.write_text(body[:start] + newline.join(cvrs) + newline + body[end:], encoding="utf-8")
     with pytest.raises(CvrError, match=rf"cvr.xml: {record}: malformed XML .*'x' not defined"):
         read(path)
+
+
+def test_root_namespaces_are_the_roots_declarations(tmp_path):
+    """The pieces are parsed inside a root declaring what the file's root declares: the default
+    namespace and every prefix (a parse asked for namespace events gets them)."""
+    path = tmp_path / "ns.xml"
+    path.write_text(f'<?xml version="1.0"?><cdf:R xmlns:cdf="{NS}" xmlns="urn:d"><cdf:CVR/></cdf:R>')
+    assert _xmlchunks.root_namespaces(path) == {"cdf": NS, "": "urn:d"}
+
+
+def _open_paths() -> set[str]:
+    fds = Path("/proc/self/fd")
+    found = set()
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            found.add(os.readlink(fd))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+def test_a_parse_left_before_its_end_closes_its_file(tmp_path):
+    """Reading the root's namespaces stops at the first element; the file is closed then, not at some
+    later garbage collection (which could close it in any order with its reader, with a warning)."""
+    path = b.cdf_xml(tmp_path)
+    gc.disable()
+    try:
+        _xmlchunks.root_namespaces(path)
+        assert str(path.resolve()) not in _open_paths()
+    finally:
+        gc.enable()

@@ -74,15 +74,21 @@ class _UserRow:
         self.new_user = mapper.class_manager.new_instance
 
     def fetch(self, connection: Connection, uid: int) -> tuple | None:
-        params: Any = (uid,) if self.positional else {"uid": uid}
+        statement, params = self.sql, (uid,) if self.positional else {"uid": uid}
+        dispatch = connection.dispatch
         cursor = None
         try:
             cursor = connection.connection.dbapi_connection.cursor()
-            cursor.execute(self.sql, params)
+            # Statement listeners (profiling, statement counts) see this statement as SQLAlchemy's own.
+            for listener in dispatch.before_cursor_execute:
+                statement, params = listener(connection, cursor, statement, params, None, False)
+            cursor.execute(statement, params)
+            for listener in dispatch.after_cursor_execute:
+                listener(connection, cursor, statement, params, None, False)
             row = cursor.fetchone()
             cursor.close()
         except Exception as error:  # noqa: BLE001 - classified by SQLAlchemy exactly as for its own statements
-            connection._handle_dbapi_exception(error, self.sql, params, cursor, None)
+            connection._handle_dbapi_exception(error, statement, params, cursor, None)
         if row is None or not self.processors:
             return row
         values = list(row)

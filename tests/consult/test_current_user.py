@@ -8,7 +8,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from flask import g
-from sqlalchemy import inspect, select, update
+from sqlalchemy import event, inspect, select, update
 
 from consult import access
 from consult.auth.models import Role, User, utcnow
@@ -17,7 +17,7 @@ from consult.extensions import db
 from .factories import Factories
 
 
-def _signed_in(app):
+def _signed_in(app, record: bool = True):
     """A user made in a context of its own (so every request below has a new session), and what each
     request saw of ``g.user``."""
     with app.app_context():
@@ -25,6 +25,8 @@ def _signed_in(app):
         signed_in = SimpleNamespace(id=user.id, session_version=user.session_version)
         db.session.remove()
     seen: list[dict] = []
+    if not record:
+        return signed_in, seen
 
     @app.after_request
     def record(response):
@@ -114,3 +116,27 @@ def test_dates_are_read_as_sqlalchemy_reads_them(app, login):
     assert client.get("/").status_code == 200
     assert isinstance(seen[-1]["created_at"], datetime) and seen[-1]["same as the row"]
     assert access._user_rows  # read through the driver, not the ORM's fallback for a session in use
+
+
+def test_statement_listeners_see_the_users_row_read(app, login):
+    """Profiling and statement counts (``before_cursor_execute``, ``after_cursor_execute``) see the read
+    of the signed-in user's row like any other statement."""
+    signed_in, _ = _signed_in(app, record=False)
+    client = app.test_client()
+    login(client, signed_in)
+    seen: dict[str, list[str]] = {"before_cursor_execute": [], "after_cursor_execute": []}
+    listeners = {
+        name: (lambda _conn, _cursor, sql, *_args, found=found: found.append(sql))
+        for name, found in seen.items()
+    }
+    with app.app_context():
+        engine = db.engine
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        assert client.get("/auth/account").status_code == 200
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+    reads = [sql for sql in seen["before_cursor_execute"] if "user" in sql and "WHERE" in sql]
+    assert len(reads) == 1 and reads == [sql for sql in seen["after_cursor_execute"] if sql in reads]

@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -92,3 +92,14 @@ class SessionInterface(SecureCookieSessionInterface):
                 opened.clear()
             opened[val] = (int(signed_at.timestamp()), data)
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's ``save_session``; an answer that neither sets nor deletes the cookie (most of them) only
+        gets ``Vary: Cookie`` when the session was read, without the cookie's settings looked up."""
+        if session.accessed:
+            if "Vary" in response.headers:
+                response.vary.add("Cookie")
+            else:
+                response.headers["Vary"] = "Cookie"
+        if (session or session.modified) and (not session or self.should_set_cookie(app, session)):
+            super().save_session(app, session, response)

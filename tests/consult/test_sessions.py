@@ -3,6 +3,7 @@ key rotation), only without rebuilding the serializer and re-deriving the key on
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -111,3 +112,57 @@ def test_only_plain_contents_are_kept():
     client.set_cookie("session", serializer.dumps({"uid": 7}))
     assert client.get("/get").text == "7"
     assert [list(kept) for kept in interface._opened.values()] == [[serializer.dumps({"uid": 7})]]
+
+
+def _answers(interface, refresh: bool) -> list:
+    app = _app("s" * 32)
+    app.session_interface = interface
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = refresh
+
+    @app.get("/read")
+    def read() -> str:
+        return str(session.get("uid"))
+
+    @app.get("/nothing")
+    def nothing() -> str:
+        return "-"
+
+    @app.get("/permanent")
+    def permanent() -> str:
+        session.permanent = True
+        return "p"
+
+    @app.get("/clear")
+    def clear() -> str:
+        session.clear()
+        return "c"
+
+    @app.get("/vary")
+    def vary():
+        return str(session.get("uid")), {"Vary": "HX-Request"}
+
+    client = app.test_client()
+    seen = []
+    for path in [
+        "/nothing",
+        "/read",
+        "/set",
+        "/read",
+        "/vary",
+        "/permanent",
+        "/read",
+        "/clear",
+        "/read",
+        "/clear",
+    ]:
+        answer = client.get(path)
+        cookies = [
+            re.sub(r"session=[^;]*", "session=V", value) for value in answer.headers.getlist("Set-Cookie")
+        ]
+        seen.append((path, answer.text, answer.headers.getlist("Vary"), cookies))
+    return seen
+
+
+@pytest.mark.parametrize("refresh", [False, True], ids=["no-refresh", "refresh-each-request"])
+def test_answers_carry_flasks_vary_and_cookie_headers(refresh):
+    assert _answers(SessionInterface(), refresh) == _answers(SecureCookieSessionInterface(), refresh)

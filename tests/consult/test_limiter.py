@@ -147,16 +147,23 @@ def test_plain_view_limits_count_refuse_and_record_as_flask_limiter_does(monkeyp
     assert ours[1]  # counters left in the store
 
 
-def test_a_limit_that_is_not_plain_goes_through_flask_limiter():
+def _one_limit(limiter_class=Limiter, limit: str = "5/minute", config=None, **options):
+    """An app whose ``POST /x`` is limited to ``limit`` (with ``options``) for its one client."""
     app = Flask(__name__)
-    limiter = Limiter(key_func=lambda: "client", storage_uri="memory://")
+    app.config.update(config or {})
+    limiter = limiter_class(key_func=lambda: "client", storage_uri="memory://")
     limiter.init_app(app)
 
     @app.post("/x")
-    @limiter.limit("1/minute", exempt_when=lambda: request.headers.get("X-Exempt") == "1")
+    @limiter.limit(limit, **options)
     def x() -> str:
         return "x"
 
+    return app, limiter
+
+
+def test_a_limit_that_is_not_plain_goes_through_flask_limiter():
+    app, limiter = _one_limit(limit="1/minute", exempt_when=lambda: request.headers.get("X-Exempt") == "1")
     client = app.test_client()
     assert client.post("/x").status_code == 200
     assert client.post("/x", headers={"X-Exempt": "1"}).status_code == 200
@@ -165,15 +172,9 @@ def test_a_limit_that_is_not_plain_goes_through_flask_limiter():
 
 
 def _with_a_failing_store(limiter_class, swallow: bool, monkeypatch) -> list:
-    app = Flask(__name__)
-    app.config.update(RATELIMIT_SWALLOW_ERRORS=swallow, PROPAGATE_EXCEPTIONS=True)
-    limiter = limiter_class(key_func=lambda: "client", storage_uri="memory://")
-    limiter.init_app(app)
-
-    @app.post("/x")
-    @limiter.limit("5/minute")
-    def x() -> str:
-        return "x"
+    app, limiter = _one_limit(
+        limiter_class, config={"RATELIMIT_SWALLOW_ERRORS": swallow, "PROPAGATE_EXCEPTIONS": True}
+    )
 
     def broken(*_args, **_kwargs):
         raise ConnectionError("store down")
@@ -197,30 +198,13 @@ def test_a_failing_store_is_handled_as_flask_limiter_handles_it(monkeypatch, swa
 
 
 def test_with_limits_off_nothing_is_counted_or_refused():
-    app = Flask(__name__)
-    app.config["RATELIMIT_ENABLED"] = False
-    limiter = Limiter(key_func=lambda: "client", storage_uri="memory://")
-    limiter.init_app(app)
-
-    @app.post("/x")
-    @limiter.limit("1/minute")
-    def x() -> str:
-        return "x"
-
+    app, _ = _one_limit(limit="1/minute", config={"RATELIMIT_ENABLED": False})
     client = app.test_client()
     assert [client.post("/x").status_code for _ in range(3)] == [200, 200, 200]
 
 
 def _headers_and_deductions(limiter_class, headers: bool) -> list:
-    app = Flask(__name__)
-    app.config["RATELIMIT_HEADERS_ENABLED"] = headers
-    limiter = limiter_class(key_func=lambda: "client", storage_uri="memory://")
-    limiter.init_app(app)
-
-    @app.post("/x")
-    @limiter.limit("5/minute")
-    def x() -> str:
-        return "x"
+    app, limiter = _one_limit(limiter_class, config={"RATELIMIT_HEADERS_ENABLED": headers})
 
     @app.post("/deducted")
     @limiter.limit("2/minute", deduct_when=lambda response: response.status_code == 201)

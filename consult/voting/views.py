@@ -18,7 +18,7 @@ from ..deliberation.services import ballot_eligible_proposals
 from ..errors import ServiceError
 from ..extensions import limiter
 from ..fragments import page_or_fragment
-from . import castkeys, forms, services
+from . import ballot_reads, castkeys, forms, services
 from .models import Contest
 
 bp = Blueprint("voting", __name__)
@@ -47,13 +47,13 @@ def contest_or_404(contest_id: int) -> Contest:
 
 def ballot_contest_or_404(
     contest_id: int, voted: bool = False
-) -> tuple[services.BallotContest, services.VoterFacts | None]:
-    """For the voter's pages and the cast: the contest as a :class:`services.BallotContest` and the facts
-    about the signed-in voter (:func:`services.ballot_contest`), in one statement; 404 as
+) -> tuple[ballot_reads.BallotContest, ballot_reads.VoterFacts | None]:
+    """For the voter's pages and the cast: the contest as a :class:`ballot_reads.BallotContest` and the facts
+    about the signed-in voter (:func:`ballot_reads.ballot_contest`), in one statement; 404 as
     :func:`contest_or_404` when it is absent or not visible to them."""
     if not 0 <= contest_id <= MAX_ID:
         abort(404)
-    loaded = services.ballot_contest(contest_id, g.user, voted)
+    loaded = ballot_reads.ballot_contest(contest_id, g.user, voted)
     if loaded is None or not _contest_visible(loaded[0], g.user):
         abort(404)
     return loaded

@@ -1,4 +1,4 @@
-"""The contest as the voter's pages and the cast read it (``voting.services.ballot_contest``): the same
+"""The contest as the voter's pages and the cast read it (``voting.ballot_reads.ballot_contest``): the same
 values, pages and answers as the ORM contest with its own eligibility and poll-book queries, read fresh on
 every request, in one statement."""
 
@@ -16,8 +16,8 @@ from consult.auth.models import Role, utcnow
 from consult.consultations.models import Phase
 from consult.errors import PermissionDenied, ServiceError
 from consult.extensions import db
+from consult.voting import ballot_reads, views
 from consult.voting import services as voting
-from consult.voting import views
 from consult.voting.models import Contest
 
 from .voting_helpers import contest, to_phase
@@ -29,7 +29,7 @@ CAST_KEY = re.compile(r'<input type="hidden" name="cast_key" value="[^"]*">')
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_ballot_contest_holds_what_the_orm_contest_holds(make, kind):
     c, consultation, _ = contest(make, kind, allow_change=kind != "approval")
-    read, facts = voting.ballot_contest(c.id, None)
+    read, facts = ballot_reads.ballot_contest(c.id, None)
     assert facts is None
     fields = ("id", "consultation_id", "public_id", "title", "ballot_type", "method", "seats", "seed")
     assert [getattr(read, f) for f in fields] == [getattr(c, f) for f in fields]
@@ -47,12 +47,12 @@ def test_options_come_in_ballot_order_and_a_contest_without_options_has_none(mak
     data = voting.contest_input(c)
     data.choices = list(reversed(data.choices))
     voting.update_contest(c, organiser, data)
-    assert [x.label for x in voting.ballot_contest(c.id, None)[0].choices] == ["Gamma", "Beta", "Alpha"]
+    assert [x.label for x in ballot_reads.ballot_contest(c.id, None)[0].choices] == ["Gamma", "Beta", "Alpha"]
     data.choices = []
     voting.update_contest(c, organiser, data)
-    read, _ = voting.ballot_contest(c.id, organiser)
+    read, _ = ballot_reads.ballot_contest(c.id, organiser)
     assert read.choices == () and read.keys == [] and read.title == c.title
-    assert voting.ballot_contest(c.id + 1000, organiser) is None
+    assert ballot_reads.ballot_contest(c.id + 1000, organiser) is None
 
 
 @pytest.mark.parametrize("eligibility", ["open", "invitation", "census"])
@@ -75,13 +75,13 @@ def test_the_facts_read_with_the_contest_give_the_answers_of_the_separate_querie
     def standings() -> list[tuple[bool, bool]]:
         answers = []
         for person in people:
-            read, facts = voting.ballot_contest(c.id, person, voted=True)
+            read, facts = ballot_reads.ballot_contest(c.id, person, voted=True)
             assert facts.user_id == person.id
             assert voting.standing(read, person, facts) == voting.standing(c, person)
             assert auth_services.is_eligible_by(person, consultation, facts.eligibility) == (
                 auth_services.is_eligible(person, consultation)
             )
-            assert voting.ballot_contest(c.id, person)[1].voted is None, "not asked"
+            assert ballot_reads.ballot_contest(c.id, person)[1].voted is None, "not asked"
             answers.append(voting.standing(read, person, facts))
         return answers
 
@@ -91,13 +91,13 @@ def test_the_facts_read_with_the_contest_give_the_answers_of_the_separate_querie
     db.session.commit()
     may_vote = [True, True, True, eligibility == "open", True, False]
     assert standings() == [(may, False) for may in may_vote]
-    read, facts = voting.ballot_contest(c.id, outsider)
+    read, facts = ballot_reads.ballot_contest(c.id, outsider)
     if eligibility == "open":
         voting.cast(read, outsider, ["o1"], facts=facts)
     else:
         with pytest.raises(PermissionDenied):
             voting.cast(read, outsider, ["o1"], facts=facts)
-    read, facts = voting.ballot_contest(c.id, admitted)
+    read, facts = ballot_reads.ballot_contest(c.id, admitted)
     receipt = voting.cast(read, admitted, ["o2", "o1"], facts=facts)
     assert receipt.receipt in voting.sorted_receipts(c)
     assert voting.ballot_count(c) == (2 if eligibility == "open" else 1)
@@ -108,7 +108,7 @@ def test_the_facts_read_with_the_contest_give_the_answers_of_the_separate_querie
     assert voting.sorted_receipts(c).count(changed.receipt) == 1
     to_phase(consultation, organiser, Phase.CLOSED)
     assert standings()[1] == (False, True)
-    read, facts = voting.ballot_contest(c.id, admitted)
+    read, facts = ballot_reads.ballot_contest(c.id, admitted)
     with pytest.raises(ServiceError, match="Voting is not open"):
         voting.change(read, admitted, receipt.secret, ["o1"], facts=facts)
 
